@@ -1,0 +1,4 @@
+/**
+ * Where Threads keeps its conversations and messages.
+ */
+package dev.courier.threads.store;
