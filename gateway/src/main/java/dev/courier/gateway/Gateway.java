@@ -1,0 +1,199 @@
+package dev.courier.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+
+import dev.courier.proto.chat.ChatGrpc;
+import dev.courier.proto.streams.StreamsGrpc;
+import dev.courier.threads.StoreExecutor;
+import dev.courier.threads.Threads;
+import dev.courier.threads.store.JdbcThreadStore;
+
+import io.grpc.BindableService;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+
+/**
+ * A running gateway: the services of this process on one port, as gRPC (with reflection and
+ * health), as JSON, and on the documentation page at {@code /docs}.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(Gateway.class);
+
+    private final Server server;
+    private final io.grpc.Server inProcessServer;
+    private final ManagedChannel inProcessChannel;
+    private final ExecutorService storeExecutor;
+    private final HikariDataSource dataSource;
+
+    private Gateway(Server server, io.grpc.Server inProcessServer, ManagedChannel inProcessChannel,
+                    ExecutorService storeExecutor, HikariDataSource dataSource) {
+        this.server = server;
+        this.inProcessServer = inProcessServer;
+        this.inProcessChannel = inProcessChannel;
+        this.storeExecutor = storeExecutor;
+        this.dataSource = dataSource;
+    }
+
+    /**
+     * Opens the store, starts the services and listens.
+     *
+     * @throws GatewayStartException if the data directory, the database or the port cannot be used
+     */
+    public static Gateway start(GatewayConfig config) {
+        requireNonNull(config, "config");
+        final HikariDataSource dataSource = openDatabase(config);
+        final ExecutorService storeExecutor =
+                StoreExecutor.create("store", config.dbPoolSize(), config.storeQueueSize());
+        io.grpc.Server inProcessServer = null;
+        ManagedChannel inProcessChannel = null;
+        try {
+            final List<BindableService> services = List.of(
+                    Threads.builder()
+                           .store(JdbcThreadStore.migrate(dataSource))
+                           .executor(storeExecutor)
+                           .build(),
+                    // Chat and Streams answer UNIMPLEMENTED until their implementations land.
+                    new ChatGrpc.ChatImplBase() {},
+                    new StreamsGrpc.StreamsImplBase() {});
+
+            // JSON and Connect requests reach the services through an in-process gRPC server, so
+            // they meet the same validation, interceptors and status handling as gRPC clients.
+            final String inProcessName = "gateway-" + UUID.randomUUID();
+            final InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName)
+                                                                           .directExecutor();
+            services.forEach(inProcess::addService);
+            inProcess.addService(ProtoReflectionServiceV1.newInstance())
+                     .addService(v1alphaReflection())
+                     .addService(new HealthStatusManager().getHealthService());
+            inProcessServer = inProcess.build().start();
+            inProcessChannel = InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
+
+            final Server server = server(config, services, inProcessChannel,
+                                         JsonGateway.of(Contracts.services(), inProcessChannel),
+                                         ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
+                                                          config.maxRequestBytes()));
+            server.start().join();
+            return new Gateway(server, inProcessServer, inProcessChannel, storeExecutor, dataSource);
+        } catch (RuntimeException | IOException e) {
+            if (inProcessChannel != null) {
+                inProcessChannel.shutdownNow();
+            }
+            if (inProcessServer != null) {
+                inProcessServer.shutdownNow();
+            }
+            storeExecutor.shutdownNow();
+            dataSource.close();
+            throw new GatewayStartException("cannot listen on " + config.host() + ':' + config.port() +
+                                            ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Server server(GatewayConfig config, List<BindableService> services, Channel channel,
+                                 JsonGateway json, ConnectBridge connect) {
+        final ServerBuilder sb = Server.builder();
+        if (GatewayConfig.LOOPBACK.equals(config.host())) {
+            sb.localPort(config.port(), SessionProtocol.HTTP);
+        } else {
+            sb.port(new InetSocketAddress(config.host(), config.port()), SessionProtocol.HTTP);
+        }
+        sb.maxRequestLength(config.maxRequestBytes())
+          .errorHandler(new MicroErrorHandler(config.maxRequestBytes()));
+
+        final var grpc = GrpcService.builder();
+        services.forEach(grpc::addService);
+        // Reflection, both the v1 protocol and the v1alpha one that older clients (grpcurl among
+        // them) ask, is answered by grpc-java's own services on the in-process server.
+        grpc.addService(GrpcForwarder.forward(
+                    io.grpc.reflection.v1.ServerReflectionGrpc.getServiceDescriptor(), channel))
+            .addService(GrpcForwarder.forward(
+                    io.grpc.reflection.v1alpha.ServerReflectionGrpc.getServiceDescriptor(), channel));
+        sb.service(grpc.enableHealthCheckService(true).build());
+        for (String path : connect.paths()) {
+            sb.route().path(path).methods(HttpMethod.POST).consumes(ConnectBridge.contentTypes()).build(connect);
+        }
+
+        sb.serviceUnder("/docs", DocService.builder().build());
+        sb.service("/health", HealthCheckService.of());
+        sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
+        sb.serviceUnder("/", json);
+        return sb.build();
+    }
+
+    @SuppressWarnings("deprecation")
+    private static BindableService v1alphaReflection() {
+        return ProtoReflectionService.newInstance();
+    }
+
+    private static HikariDataSource openDatabase(GatewayConfig config) {
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new GatewayStartException("cannot create the data directory " + config.dataDir() +
+                                            ": " + e.getMessage(), e);
+        }
+        final HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl("jdbc:h2:file:" + config.dataDir().toAbsolutePath().resolve("courier") +
+                          // Writers of one conversation queue on its row: wait for them, and let
+                          // close() (not a JVM hook of H2's) shut the database after requests end.
+                          ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE");
+        hikari.setMaximumPoolSize(config.dbPoolSize());
+        hikari.setPoolName("store");
+        try {
+            return new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new GatewayStartException("cannot open the database in " + config.dataDir() +
+                                            " (is another server using it?): " + e.getMessage(), e);
+        }
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return server.activeLocalPort();
+    }
+
+    /** Stops accepting, finishes what is in flight, and closes the store. */
+    @Override
+    public void close() {
+        server.stop().join();
+        inProcessChannel.shutdown();
+        inProcessServer.shutdown();
+        storeExecutor.shutdown();
+        try {
+            if (!storeExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
+                logger.warn("Store calls still running after 10 seconds; closing the store anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dataSource.close();
+    }
+}

@@ -1,0 +1,213 @@
+package dev.courier.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.util.Exceptions;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * JSON over HTTP for every unary method of the contracts: {@code POST /{package}/{Service}/{Method}}
+ * with a proto3 JSON body (snake_case or lowerCamelCase names), answered with proto3 JSON in the
+ * field names of the .proto files, default values included. Also answers the short form
+ * {@code /{package}/{Method}} where the service is named like its package ({@code /chat/New}), and
+ * {@code /protobuf/Streams/{Method}} for Threads, as older documentation wrote it.
+ *
+ * <p>Transcoding is driven by descriptors alone: each request becomes a {@link DynamicMessage}
+ * sent through a gRPC {@link Channel}, so the services may live in this process or elsewhere.
+ */
+final class JsonGateway implements HttpService {
+
+    private static final JsonFormat.Parser parser = JsonFormat.parser();
+    private static final JsonFormat.Printer printer = JsonFormat.printer()
+                                                               .preservingProtoFieldNames()
+                                                               .alwaysPrintFieldsWithNoPresence()
+                                                               .omittingInsignificantWhitespace();
+
+    private final Map<String, Route> routes;
+
+    private JsonGateway(Map<String, Route> routes) {
+        this.routes = routes;
+    }
+
+    /** Returns a gateway for the methods of the given services, all reached through the channel. */
+    static JsonGateway of(List<ServiceDescriptor> services, Channel channel) {
+        requireNonNull(channel, "channel");
+        final Map<String, Route> routes = new HashMap<>();
+        for (ServiceDescriptor service : services) {
+            final String pkg = service.getFile().getPackage();
+            for (MethodDescriptor method : service.getMethods()) {
+                final Route route = new Route(method, channel);
+                routes.put('/' + pkg + '/' + service.getName() + '/' + method.getName(), route);
+                if (service.getName().equalsIgnoreCase(pkg)) {
+                    routes.putIfAbsent('/' + pkg + '/' + method.getName(), route);
+                }
+                if ("threads.Threads".equals(service.getFullName())) {
+                    routes.put("/protobuf/Streams/" + method.getName(), route);
+                }
+            }
+        }
+        return new JsonGateway(Map.copyOf(routes));
+    }
+
+    @Override
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+        final Route route = routes.get(ctx.path());
+        if (route == null) {
+            return notFound(req);
+        }
+        if (req.method() != HttpMethod.POST) {
+            return HttpResponse.of(
+                    MicroError.aggregated(HttpStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+                                          req.method() + " is not allowed: call " + ctx.path() +
+                                          " with POST")
+                              .toHttpResponse()
+                              .mapHeaders(headers -> headers.toBuilder()
+                                                            .set(HttpHeaderNames.ALLOW, "POST")
+                                                            .build()));
+        }
+        if (!route.unary) {
+            return MicroError.of(HttpStatus.BAD_REQUEST, "STREAMING_METHOD",
+                                 route.method.getFullMethodName() +
+                                 " is a streaming method: open a WebSocket on " + ctx.path() +
+                                 " or call it over gRPC");
+        }
+        final MediaType contentType = req.contentType();
+        if (contentType != null && !contentType.isJson()) {
+            return MicroError.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE",
+                                 "Content-Type " + contentType + " is not supported: send application/json");
+        }
+        final CompletableFuture<HttpResponse> response = new CompletableFuture<>();
+        req.aggregate().handle((body, cause) -> {
+            if (cause != null) {
+                response.complete(aggregationFailure(cause));
+            } else {
+                call(route, body, response);
+            }
+            return null;
+        });
+        return HttpResponse.of(response);
+    }
+
+    private static void call(Route route, AggregatedHttpRequest body, CompletableFuture<HttpResponse> response) {
+        final DynamicMessage.Builder request = DynamicMessage.newBuilder(route.input);
+        final String json = body.contentUtf8();
+        if (!json.isBlank()) {
+            try {
+                parser.merge(json, request);
+            } catch (InvalidProtocolBufferException | RuntimeException e) {
+                response.complete(MicroError.of(HttpStatus.BAD_REQUEST, "INVALID_JSON",
+                                                "Invalid request body: " + e.getMessage()));
+                return;
+            }
+        }
+        ClientCalls.asyncUnaryCall(route.channel.newCall(route.method, CallOptions.DEFAULT), request.build(),
+                                   new StreamObserver<>() {
+                                       @Override
+                                       public void onNext(DynamicMessage value) {
+                                           response.complete(print(value));
+                                       }
+
+                                       @Override
+                                       public void onError(Throwable t) {
+                                           response.complete(MicroError.of(t));
+                                       }
+
+                                       @Override
+                                       public void onCompleted() {}
+                                   });
+    }
+
+    private static HttpResponse print(DynamicMessage message) {
+        final StringBuilder json = new StringBuilder(128);
+        try {
+            printer.appendTo(message, json);
+        } catch (Exception e) {
+            return MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "Cannot print the response");
+        }
+        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static HttpResponse aggregationFailure(Throwable cause) {
+        if (Exceptions.peel(cause) instanceof ContentTooLargeException) {
+            return MicroError.of(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "REQUEST_TOO_LARGE",
+                                 MicroError.tooLarge(
+                                         ((ContentTooLargeException) Exceptions.peel(cause)).maxContentLength()));
+        }
+        return MicroError.of(HttpStatus.BAD_REQUEST, "INVALID_REQUEST", "The request body could not be read");
+    }
+
+    private static HttpResponse notFound(HttpRequest req) {
+        final MediaType contentType = req.contentType();
+        if (contentType != null && contentType.subtype().startsWith("grpc")) {
+            // A gRPC client asking for a method nobody serves: answer as a gRPC server would.
+            return HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK)
+                                                  .contentType(contentType)
+                                                  .add("grpc-status", "12")
+                                                  .add("grpc-message", "Method not found: " + req.path())
+                                                  .endOfStream(true)
+                                                  .build());
+        }
+        return MicroError.of(HttpStatus.NOT_FOUND, "NOT_FOUND", "No method at " + req.path());
+    }
+
+    /** One method, and how to reach it. */
+    private static final class Route {
+
+        final io.grpc.MethodDescriptor<DynamicMessage, DynamicMessage> method;
+        final Descriptor input;
+        final Channel channel;
+        final boolean unary;
+
+        Route(MethodDescriptor method, Channel channel) {
+            input = method.getInputType();
+            unary = !method.isClientStreaming() && !method.isServerStreaming();
+            this.channel = channel;
+            this.method = io.grpc.MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
+                                                  .setType(type(method))
+                                                  .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(
+                                                          method.getService().getFullName(), method.getName()))
+                                                  .setRequestMarshaller(ProtoUtils.marshaller(
+                                                          DynamicMessage.getDefaultInstance(input)))
+                                                  .setResponseMarshaller(ProtoUtils.marshaller(
+                                                          DynamicMessage.getDefaultInstance(method.getOutputType())))
+                                                  .build();
+        }
+
+        private static MethodType type(MethodDescriptor method) {
+            if (method.isClientStreaming()) {
+                return method.isServerStreaming() ? MethodType.BIDI_STREAMING : MethodType.CLIENT_STREAMING;
+            }
+            return method.isServerStreaming() ? MethodType.SERVER_STREAMING : MethodType.UNARY;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.courier.gateway;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the gateway with every service in-process: {@code java -jar gateway.jar [--port 8080]
+ * [--data-dir ./data]}. Each option falls back to its environment variable, then to its default.
+ */
+@Command(name = "gateway", mixinStandardHelpOptions = true, sortOptions = false,
+         description = "Serves Threads, Chat and Streams over gRPC, JSON and WebSockets on one port.")
+public final class Main implements Callable<Integer> {
+
+    private static final Logger logger = LoggerFactory.getLogger(Main.class);
+
+    @Option(names = "--host", defaultValue = "${env:HOST:-localhost}",
+            description = "Address to listen on; 'localhost' means the IPv4 and IPv6 loopback " +
+                          "addresses (env HOST; default ${DEFAULT-VALUE}).")
+    private String host;
+
+    @Option(names = "--port", defaultValue = "${env:PORT:-8080}",
+            description = "Port of gRPC, JSON and /docs (env PORT; default ${DEFAULT-VALUE}).")
+    private int port;
+
+    @Option(names = "--data-dir", defaultValue = "${env:DATA_DIR:-./data}",
+            description = "Directory of the embedded database (env DATA_DIR; default ${DEFAULT-VALUE}).")
+    private Path dataDir;
+
+    @Option(names = "--max-request-bytes", defaultValue = "${env:MAX_REQUEST_BYTES:-1048576}",
+            description = "Largest request body or gRPC message, in bytes (env MAX_REQUEST_BYTES; " +
+                          "default ${DEFAULT-VALUE}).")
+    private int maxRequestBytes;
+
+    @Option(names = "--db-pool-size", defaultValue = "${env:DB_POOL_SIZE:-10}",
+            description = "Database connections, and threads that use them (env DB_POOL_SIZE; " +
+                          "default ${DEFAULT-VALUE}).")
+    private int dbPoolSize;
+
+    @Option(names = "--store-queue-size", defaultValue = "${env:STORE_QUEUE_SIZE:-4096}",
+            description = "Requests that may wait for a database thread before more are refused " +
+                          "with 429 (env STORE_QUEUE_SIZE; default ${DEFAULT-VALUE}).")
+    private int storeQueueSize;
+
+    /** Starts the gateway and waits until the process is stopped. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        final GatewayConfig config;
+        try {
+            config = new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
+        }
+        final Gateway gateway;
+        try {
+            gateway = Gateway.start(config);
+        } catch (GatewayStartException e) {
+            logger.error("Could not start: {}", e.getMessage());
+            return 1;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        logger.info("Serving gRPC, JSON and /docs on http://{}:{} with data in {}",
+                    config.host(), gateway.port(), config.dataDir().toAbsolutePath());
+        stopped.await();
+        return 0;
+    }
+}
