@@ -133,7 +133,7 @@ final class ConnectBridge implements HttpService {
                 request = route.decode(body.content().array(), json);
             } catch (InvalidProtocolBufferException e) {
                 response.complete(unaryError(Status.INVALID_ARGUMENT.withDescription(
-                        "Invalid request body: " + e.getMessage()), null));
+                        MicroError.unreadable(e)), null));
                 return null;
             }
             final ClientCall<byte[], byte[]> call =
@@ -334,7 +334,7 @@ final class ConnectBridge implements HttpService {
                 try {
                     call.sendMessage(route.decode(payload, json));
                 } catch (InvalidProtocolBufferException e) {
-                    fail("Invalid message: " + e.getMessage());
+                    fail(MicroError.unreadable(e));
                     return;
                 }
             }

@@ -126,7 +126,7 @@ final class JsonGateway implements HttpService {
                 parser.merge(json, request);
             } catch (InvalidProtocolBufferException | RuntimeException e) {
                 response.complete(MicroError.of(HttpStatus.BAD_REQUEST, "INVALID_JSON",
-                                                "Invalid request body: " + e.getMessage()));
+                                                MicroError.unreadable(e)));
                 return;
             }
         }

@@ -1,6 +1,7 @@
 package dev.courier.gateway;
 
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -20,6 +21,9 @@ import io.grpc.protobuf.StatusProto;
  * with the HTTP status equal to {@code code}.
  */
 final class MicroError {
+
+    private static final Pattern EXCEPTION_PREFIX =
+            Pattern.compile("^([a-zA-Z_$][\\w$]*\\.)+[\\w$]*(Exception|Error): ");
 
     private MicroError() {}
 
@@ -62,6 +66,15 @@ final class MicroError {
         json.append('}');
         return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8,
                                          json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Describes why a request body could not be read, without the names of the parser's classes:
+     * {@code "java.io.EOFException: End of input at line 1"} becomes {@code "End of input at line 1"}.
+     */
+    static String unreadable(Exception parseError) {
+        final String message = String.valueOf(parseError.getMessage());
+        return "Invalid request body: " + EXCEPTION_PREFIX.matcher(message).replaceFirst("");
     }
 
     /** The detail of a 413 response. */
