@@ -1,0 +1,74 @@
+package dev.courier.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.courier.proto.threads.Conversation;
+import dev.courier.proto.threads.CreateConversationRequest;
+import dev.courier.proto.threads.CreateMessageRequest;
+import dev.courier.proto.threads.ListMessagesRequest;
+import dev.courier.proto.threads.Message;
+import dev.courier.proto.threads.ReadConversationRequest;
+import dev.courier.proto.threads.ThreadsGrpc;
+
+/** The embedded database keeps what was accepted across restarts, and belongs to one server at a time. */
+class RestartTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void dataSurvivesARestartOnTheSameDataDirectory() {
+        final Conversation conversation;
+        final Message message;
+        try (RunningGateway first = RunningGateway.start(dataDir)) {
+            final var threads = ThreadsGrpc.newBlockingStub(first.channel);
+            conversation = threads.createConversation(CreateConversationRequest.newBuilder()
+                                                                               .setGroupId("g")
+                                                                               .setTopic("kept")
+                                                                               .build())
+                                  .getConversation();
+            message = threads.createMessage(CreateMessageRequest.newBuilder()
+                                                                .setConversationId(conversation.getId())
+                                                                .setAuthorId("ann")
+                                                                .setText("still here")
+                                                                .build())
+                             .getMessage();
+        }
+        try (RunningGateway second = RunningGateway.start(dataDir)) {
+            final var threads = ThreadsGrpc.newBlockingStub(second.channel);
+            assertEquals(conversation, threads.readConversation(ReadConversationRequest.newBuilder()
+                                                                                      .setId(conversation.getId())
+                                                                                      .build())
+                                              .getConversation());
+            assertEquals(java.util.List.of(message),
+                         threads.listMessages(ListMessagesRequest.newBuilder()
+                                                                 .setConversationId(conversation.getId())
+                                                                 .build())
+                                .getMessagesList());
+        }
+    }
+
+    @Test
+    void aSecondProcessOnTheSameDataDirectoryExitsWithAClearError() throws Exception {
+        try (RunningGateway first = RunningGateway.start(dataDir)) {
+            final Process second = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS), "the second server did not give up");
+            final String output = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(1, second.exitValue(), output);
+            assertTrue(output.contains("is another server using it?"), output);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.courier.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+
+/**
+ * A gateway started for a test on a free loopback port and its own data directory, with an HTTP
+ * client and a gRPC channel pointed at it.
+ */
+final class RunningGateway implements AutoCloseable {
+
+    private static final HttpClient http = HttpClient.newBuilder()
+                                                     .version(HttpClient.Version.HTTP_1_1)
+                                                     .connectTimeout(Duration.ofSeconds(5))
+                                                     .build();
+
+    final Gateway gateway;
+    final ManagedChannel channel;
+    final Path dataDir;
+
+    private RunningGateway(Gateway gateway, Path dataDir) {
+        this.gateway = gateway;
+        this.dataDir = dataDir;
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
+    }
+
+    /** Starts a gateway with the default settings on the given data directory. */
+    static RunningGateway start(Path dataDir) {
+        return start(new GatewayConfig("127.0.0.1", 0, dataDir, 1024 * 1024, 4, 1024));
+    }
+
+    static RunningGateway start(GatewayConfig config) {
+        return new RunningGateway(Gateway.start(config), config.dataDir());
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + gateway.port() + path);
+    }
+
+    /** POSTs a JSON body. */
+    HttpResponse<String> post(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path))
+                               .header("Content-Type", "application/json")
+                               .POST(BodyPublishers.ofString(json))
+                               .build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        gateway.close();
+    }
+}
