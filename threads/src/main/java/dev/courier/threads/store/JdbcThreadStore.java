@@ -117,10 +117,23 @@ public final class JdbcThreadStore implements ThreadStore {
     public boolean deleteConversation(String namespace, String id) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement deleteMessages = c.prepareStatement(
+            try (PreparedStatement lock = c.prepareStatement(
+                         "SELECT id FROM conversations WHERE namespace = ? AND id = ? FOR UPDATE");
+                 PreparedStatement deleteMessages = c.prepareStatement(
                          "DELETE FROM messages WHERE namespace = ? AND conversation_id = ?");
                  PreparedStatement deleteConversation = c.prepareStatement(
                          "DELETE FROM conversations WHERE namespace = ? AND id = ?")) {
+                // Lock the conversation's row first, as createMessage does, so writers wait for the
+                // delete: a message committed between deleting the messages and deleting the
+                // conversation would otherwise fail the delete on the messages' foreign key.
+                lock.setString(1, namespace);
+                lock.setString(2, id);
+                try (ResultSet rows = lock.executeQuery()) {
+                    if (!rows.next()) {
+                        c.rollback();
+                        return false;
+                    }
+                }
                 deleteMessages.setString(1, namespace);
                 deleteMessages.setString(2, id);
                 deleteMessages.executeUpdate();

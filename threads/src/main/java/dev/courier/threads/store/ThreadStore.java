@@ -34,8 +34,9 @@ public interface ThreadStore {
     List<Conversation> listConversations(String namespace, String groupId);
 
     /**
-     * Stores a message, sent at {@code max(nowMicros, previous sent_at + 1)} so that sent_at is
-     * strictly increasing within the conversation. If a message with the same id exists in the
+     * Stores a message, sent at {@code nowMicros} or, if that is not later than every earlier
+     * sent_at of the conversation, just after them, so that sent_at is strictly increasing
+     * within the conversation. If a message with the same id exists in the
      * conversation, returns it unchanged instead.
      *
      * @return the message as stored, or empty if the conversation does not exist
