@@ -1,0 +1,410 @@
+package dev.courier.chat;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.protobuf.ByteString;
+
+import dev.courier.chat.store.ChatStore;
+import dev.courier.proto.chat.ChatGrpc;
+import dev.courier.proto.chat.HistoryRequest;
+import dev.courier.proto.chat.HistoryResponse;
+import dev.courier.proto.chat.Message;
+import dev.courier.proto.chat.NewRequest;
+import dev.courier.proto.chat.NewResponse;
+import dev.courier.proto.chat.SendRequest;
+import dev.courier.proto.chat.SendResponse;
+import dev.courier.streams.bus.Bus;
+
+import io.grpc.BindableService;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * The Chat service. Messages are stored first, then published on the bus, so everything a
+ * connection receives is already in History; a chat's messages are stored and published under one
+ * lock, so every connection receives them in History's order.
+ *
+ * <pre>{@code
+ * BindableService chat = Chat.builder()
+ *                            .store(JdbcChatStore.migrate(dataSource))
+ *                            .bus(bus)
+ *                            .executor(storeExecutor)
+ *                            .build();
+ * }</pre>
+ */
+public final class Chat implements ChatGrpc.AsyncService, BindableService {
+
+    private static final Logger logger = LoggerFactory.getLogger(Chat.class);
+
+    /** The metadata key that names the chat of a Connect stream. */
+    public static final Metadata.Key<String> CHAT_ID_HEADER =
+            Metadata.Key.of("chat-id", Metadata.ASCII_STRING_MARSHALLER);
+    /** The metadata key that names the user of a Connect stream. */
+    public static final Metadata.Key<String> USER_ID_HEADER =
+            Metadata.Key.of("user-id", Metadata.ASCII_STRING_MARSHALLER);
+
+    private static final Context.Key<String> CHAT_ID = Context.key("chat-id");
+    private static final Context.Key<String> USER_ID = Context.key("user-id");
+    private static final int LOCK_STRIPES = 256;
+
+    /** Returns a new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private final ChatStore store;
+    private final Bus bus;
+    private final Executor executor;
+    private final Clock clock;
+    private final Supplier<String> namespace;
+    private final int connectionQueueSize;
+    private final Object[] chatLocks = new Object[LOCK_STRIPES];
+
+    private Chat(Builder builder) {
+        store = requireNonNull(builder.store, "store");
+        bus = requireNonNull(builder.bus, "bus");
+        executor = requireNonNull(builder.executor, "executor");
+        clock = builder.clock;
+        namespace = builder.namespace;
+        connectionQueueSize = builder.connectionQueueSize;
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            chatLocks[i] = new Object();
+        }
+    }
+
+    @Override
+    public ServerServiceDefinition bindService() {
+        // Connect reads its chat and user from the metadata of the call.
+        final ServerInterceptor connectMetadata = new ServerInterceptor() {
+            @Override
+            public <I, O> io.grpc.ServerCall.Listener<I> interceptCall(io.grpc.ServerCall<I, O> call,
+                                                                      Metadata headers,
+                                                                      io.grpc.ServerCallHandler<I, O> next) {
+                final Context context = Context.current()
+                                               .withValue(CHAT_ID, headers.get(CHAT_ID_HEADER))
+                                               .withValue(USER_ID, headers.get(USER_ID_HEADER));
+                return Contexts.interceptCall(context, call, headers, next);
+            }
+        };
+        return ServerInterceptors.intercept(ChatGrpc.bindService(this), connectMetadata);
+    }
+
+    @Override
+    public void new_(NewRequest req, StreamObserver<NewResponse> out) {
+        final TreeSet<String> users = new TreeSet<>();
+        for (int i = 0; i < req.getUserIdsCount(); i++) {
+            final ByteString userId = req.getUserIdsBytes(i);
+            if (userId.size() > Limits.MAX_ID_BYTES) {
+                out.onError(ChatError.USER_ID_TOO_LONG.toException());
+                return;
+            }
+            if (!userId.isEmpty()) {
+                users.add(req.getUserIds(i));
+            }
+        }
+        if (users.isEmpty()) {
+            out.onError(ChatError.MISSING_USER_IDS.toException());
+            return;
+        }
+        if (users.size() > Limits.MAX_USERS) {
+            out.onError(ChatError.TOO_MANY_USER_IDS.toException());
+            return;
+        }
+        final String ns = namespace.get();
+        final List<String> userIds = List.copyOf(users);
+        final String chatId = chatId(userIds);
+        run(out, () -> {
+            store.createChat(ns, chatId, userIds, clock.instant().getEpochSecond());
+            return NewResponse.newBuilder().setChatId(chatId).build();
+        });
+    }
+
+    @Override
+    public void send(SendRequest req, StreamObserver<SendResponse> out) {
+        final ChatError invalid = sendError(req.getChatIdBytes(), req.getUserIdBytes(), req.getClientIdBytes(),
+                                            req.getSubjectBytes(), req.getTextBytes());
+        if (invalid != null) {
+            out.onError(invalid.toException());
+            return;
+        }
+        final String ns = namespace.get();
+        run(out, () -> {
+            deliver(ns, req.getChatId(), req.getUserId(), req.getClientId(), req.getSubject(), req.getText(), "");
+            return SendResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void history(HistoryRequest req, StreamObserver<HistoryResponse> out) {
+        if (req.getChatId().isEmpty()) {
+            out.onError(ChatError.HISTORY_MISSING_CHAT_ID.toException());
+            return;
+        }
+        final int limit = req.hasLimit() ? req.getLimit().getValue() : 0;
+        if (limit < 0 || limit > Limits.MAX_PAGE ||
+            (!req.getBeforeId().isEmpty() && !req.getAfterId().isEmpty())) {
+            out.onError(ChatError.HISTORY_INVALID_PAGE.toException());
+            return;
+        }
+        final String ns = namespace.get();
+        run(out, () -> HistoryResponse.newBuilder()
+                                      .addAllMessages(store.history(ns, req.getChatId(), req.getBeforeId(),
+                                                                    req.getAfterId(),
+                                                                    limit > 0 ? limit : Limits.MAX_PAGE)
+                                                           .orElseThrow(ChatError.HISTORY_INVALID_CHAT_ID::toException))
+                                      .build());
+    }
+
+    @Override
+    public StreamObserver<Message> connect(StreamObserver<Message> responseObserver) {
+        final ServerCallStreamObserver<Message> out = (ServerCallStreamObserver<Message>) responseObserver;
+        out.disableAutoRequest();
+        final ChatConnection connection = new ChatConnection(out, connectionQueueSize);
+        out.setOnCancelHandler(connection::cancelled);
+        out.setOnReadyHandler(connection::drain);
+        final String chatId = nullToEmpty(CHAT_ID.get());
+        final String userId = nullToEmpty(USER_ID.get());
+        final String ns = namespace.get();
+        if (chatId.isEmpty()) {
+            connection.fail(ChatError.CONNECT_MISSING_CHAT_ID.toException());
+        } else if (userId.isEmpty()) {
+            connection.fail(ChatError.CONNECT_MISSING_USER_ID.toException());
+        } else {
+            execute(connection, () -> {
+                if (!store.chatExists(ns, chatId)) {
+                    throw ChatError.CONNECT_INVALID_CHAT_ID.toException();
+                }
+                connection.subscribed(bus.subscribe(subject(ns, chatId), connection));
+                out.request(1);
+            });
+        }
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(Message message) {
+                final ChatError invalid = sendError(ByteString.copyFromUtf8(chatId),
+                                                    ByteString.copyFromUtf8(userId),
+                                                    message.getClientIdBytes(), message.getSubjectBytes(),
+                                                    message.getTextBytes());
+                if (invalid != null) {
+                    connection.fail(invalid.toException());
+                    return;
+                }
+                execute(connection, () -> {
+                    deliver(ns, chatId, userId, message.getClientId(), message.getSubject(), message.getText(),
+                            connection.id());
+                    out.request(1);
+                });
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                connection.cancelled();
+            }
+
+            @Override
+            public void onCompleted() {
+                connection.complete();
+            }
+        };
+    }
+
+    /** Stores a message and publishes it, under the chat's lock so that both happen in one order. */
+    private void deliver(String ns, String chatId, String userId, String clientId, String subject, String text,
+                         String origin) {
+        final Message message = Message.newBuilder()
+                                       .setId(UUID.randomUUID().toString())
+                                       .setClientId(clientId.isEmpty() ? UUID.randomUUID().toString() : clientId)
+                                       .setChatId(chatId)
+                                       .setUserId(userId)
+                                       .setSubject(subject)
+                                       .setText(text)
+                                       .setSentAt(clock.instant().getEpochSecond())
+                                       .build();
+        synchronized (chatLocks[Math.floorMod((ns + '\n' + chatId).hashCode(), LOCK_STRIPES)]) {
+            final Optional<ChatStore.Sent> sent = store.send(ns, message);
+            if (sent.isEmpty()) {
+                throw ChatError.INVALID_CHAT_ID.toException();
+            }
+            if (sent.get().isNew()) {
+                bus.publish(subject(ns, chatId), Envelope.encode(origin, message));
+            }
+        }
+    }
+
+    private static ChatError sendError(ByteString chatId, ByteString userId, ByteString clientId,
+                                       ByteString subject, ByteString text) {
+        if (chatId.isEmpty()) {
+            return ChatError.MISSING_CHAT_ID;
+        }
+        if (userId.isEmpty()) {
+            return ChatError.MISSING_USER_ID;
+        }
+        if (text.isEmpty()) {
+            return ChatError.MISSING_TEXT;
+        }
+        if (chatId.size() > Limits.MAX_ID_BYTES || userId.size() > Limits.MAX_ID_BYTES ||
+            clientId.size() > Limits.MAX_ID_BYTES || subject.size() > Limits.MAX_SUBJECT_BYTES ||
+            text.size() > Limits.MAX_TEXT_BYTES) {
+            return ChatError.FIELD_TOO_LONG;
+        }
+        return null;
+    }
+
+    /** The id of the chat of a set of users: the same users always give the same id. */
+    static String chatId(List<String> sortedUserIds) {
+        final MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        for (String userId : sortedUserIds) {
+            final byte[] bytes = userId.getBytes(StandardCharsets.UTF_8);
+            // Length-prefixed, so no choice of ids can collide with another.
+            sha256.update((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
+            sha256.update(bytes);
+        }
+        return HexFormat.of().formatHex(sha256.digest(), 0, 16);
+    }
+
+    private static String subject(String ns, String chatId) {
+        return "chat." + ns + '.' + chatId;
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
+    /** Runs a store call on the store executor and ends the unary call with its result. */
+    private <T> void run(StreamObserver<T> out, StoreCall<T> call) {
+        try {
+            executor.execute(() -> {
+                final T response;
+                try {
+                    response = call.run();
+                } catch (StatusRuntimeException e) {
+                    out.onError(e);
+                    return;
+                } catch (RuntimeException e) {
+                    logger.warn("A store call failed", e);
+                    out.onError(ChatError.STORAGE_ERROR.toException());
+                    return;
+                }
+                out.onNext(response);
+                out.onCompleted();
+            });
+        } catch (RejectedExecutionException e) {
+            out.onError(ChatError.BUSY.toException());
+        }
+    }
+
+    /** Runs a store call of a Connect stream on the store executor; a failure ends the stream. */
+    private void execute(ChatConnection connection, Runnable call) {
+        try {
+            executor.execute(() -> {
+                try {
+                    call.run();
+                } catch (StatusRuntimeException e) {
+                    connection.fail(e);
+                } catch (RuntimeException e) {
+                    logger.warn("A store call failed", e);
+                    connection.fail(ChatError.STORAGE_ERROR.toException());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            connection.fail(ChatError.BUSY.toException());
+        }
+    }
+
+    @FunctionalInterface
+    private interface StoreCall<T> {
+        T run();
+    }
+
+    /** Builds a {@link Chat} service. */
+    public static final class Builder {
+
+        private ChatStore store;
+        private Bus bus;
+        private Executor executor;
+        private Clock clock = Clock.systemUTC();
+        private Supplier<String> namespace = () -> "default";
+        private int connectionQueueSize = Limits.DEFAULT_QUEUE;
+
+        private Builder() {}
+
+        /** Where chats and messages are kept (required). */
+        public Builder store(ChatStore store) {
+            this.store = requireNonNull(store, "store");
+            return this;
+        }
+
+        /** What carries messages to the Connect streams of every node (required). */
+        public Builder bus(Bus bus) {
+            this.bus = requireNonNull(bus, "bus");
+            return this;
+        }
+
+        /**
+         * Where the blocking store calls run (required): size it to the store's connection pool and
+         * bound its queue; a rejected call ends with RESOURCE_EXHAUSTED.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** The clock that stamps sent_at (default: the system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Names the namespace of the current call, read on the calling thread (default: "default"). */
+        public Builder namespace(Supplier<String> namespace) {
+            this.namespace = requireNonNull(namespace, "namespace");
+            return this;
+        }
+
+        /**
+         * Messages that may wait for a Connect stream whose client does not read; past that the
+         * stream ends with RESOURCE_EXHAUSTED (default 1024).
+         */
+        public Builder connectionQueueSize(int connectionQueueSize) {
+            if (connectionQueueSize < 1) {
+                throw new IllegalArgumentException("connectionQueueSize: " + connectionQueueSize +
+                                                   " (expected: >= 1)");
+            }
+            this.connectionQueueSize = connectionQueueSize;
+            return this;
+        }
+
+        /** Returns the service. */
+        public Chat build() {
+            return new Chat(this);
+        }
+    }
+}

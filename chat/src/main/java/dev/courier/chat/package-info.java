@@ -1,0 +1,4 @@
+/**
+ * The Chat service: chats between users, with a live bidirectional stream.
+ */
+package dev.courier.chat;

@@ -1,0 +1,219 @@
+package dev.courier.chat.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.flywaydb.core.Flyway;
+
+import dev.courier.proto.chat.Message;
+
+/**
+ * A {@link ChatStore} on a JDBC database (H2 or PostgreSQL), with its schema kept by Flyway
+ * migrations under {@code db/chat}.
+ */
+public final class JdbcChatStore implements ChatStore {
+
+    private static final String MESSAGE_COLUMNS = "seq, id, client_id, user_id, subject, text, sent_at";
+    /** SQLSTATE of a unique key violation, on H2 and PostgreSQL alike. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final DataSource dataSource;
+
+    private JdbcChatStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Brings the schema of the database up to date and returns a store on it. */
+    public static JdbcChatStore migrate(DataSource dataSource) {
+        requireNonNull(dataSource, "dataSource");
+        Flyway.configure()
+              .dataSource(dataSource)
+              .locations("classpath:db/chat")
+              // Each service keeps its own history, so they can share one database.
+              .table("flyway_chat_history")
+              .baselineOnMigrate(true)
+              .baselineVersion("0")
+              .load()
+              .migrate();
+        return new JdbcChatStore(dataSource);
+    }
+
+    @Override
+    public void createChat(String namespace, String chatId, List<String> userIds, long createdAtSeconds) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement(
+                     "INSERT INTO chats (namespace, id, user_ids, created_at, last_seq) VALUES (?, ?, ?, ?, 0)")) {
+            insert.setString(1, namespace);
+            insert.setString(2, chatId);
+            insert.setString(3, String.join("\n", userIds));
+            insert.setLong(4, createdAtSeconds);
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw new StoreException(e);
+            }
+            // The chat exists: New is idempotent.
+        }
+    }
+
+    @Override
+    public boolean chatExists(String namespace, String chatId) {
+        try (Connection c = dataSource.getConnection()) {
+            return chatExists(c, namespace, chatId);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    @Override
+    public Optional<Sent> send(String namespace, Message message) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                final Optional<Sent> sent = send(c, namespace, message);
+                c.commit();
+                return sent;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    private static Optional<Sent> send(Connection c, String namespace, Message message) throws SQLException {
+        // Taking the next seq locks the chat's row until commit: senders of one chat take turns,
+        // so a retried client_id is always found by the second sender.
+        try (PreparedStatement bump = c.prepareStatement(
+                "UPDATE chats SET last_seq = last_seq + 1 WHERE namespace = ? AND id = ?")) {
+            bump.setString(1, namespace);
+            bump.setString(2, message.getChatId());
+            if (bump.executeUpdate() == 0) {
+                return Optional.empty();
+            }
+        }
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT " + MESSAGE_COLUMNS + " FROM chat_messages" +
+                " WHERE namespace = ? AND chat_id = ? AND client_id = ?")) {
+            select.setString(1, namespace);
+            select.setString(2, message.getChatId());
+            select.setString(3, message.getClientId());
+            try (ResultSet rows = select.executeQuery()) {
+                if (rows.next()) {
+                    return Optional.of(new Sent(message(rows, message.getChatId()), false));
+                }
+            }
+        }
+        final long seq;
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT last_seq FROM chats WHERE namespace = ? AND id = ?")) {
+            select.setString(1, namespace);
+            select.setString(2, message.getChatId());
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                seq = rows.getLong(1);
+            }
+        }
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO chat_messages (namespace, chat_id, " + MESSAGE_COLUMNS + ")" +
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            insert.setString(1, namespace);
+            insert.setString(2, message.getChatId());
+            insert.setLong(3, seq);
+            insert.setString(4, message.getId());
+            insert.setString(5, message.getClientId());
+            insert.setString(6, message.getUserId());
+            insert.setString(7, message.getSubject());
+            insert.setString(8, message.getText());
+            insert.setLong(9, message.getSentAt());
+            insert.executeUpdate();
+        }
+        return Optional.of(new Sent(message, true));
+    }
+
+    @Override
+    public Optional<List<Message>> history(String namespace, String chatId, String beforeId, String afterId,
+                                           int limit) {
+        try (Connection c = dataSource.getConnection()) {
+            if (!chatExists(c, namespace, chatId)) {
+                return Optional.empty();
+            }
+            final String cursorId = !beforeId.isEmpty() ? beforeId : afterId;
+            long cursor = Long.MAX_VALUE;
+            if (!cursorId.isEmpty()) {
+                final Optional<Long> seq = seqOf(c, namespace, chatId, cursorId);
+                if (seq.isEmpty()) {
+                    return Optional.empty();
+                }
+                cursor = seq.get();
+            }
+            final boolean forward = !afterId.isEmpty();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT " + MESSAGE_COLUMNS + " FROM chat_messages WHERE namespace = ? AND chat_id = ?" +
+                    (forward ? " AND seq > ? ORDER BY seq" : " AND seq < ? ORDER BY seq DESC") + " LIMIT ?")) {
+                select.setString(1, namespace);
+                select.setString(2, chatId);
+                select.setLong(3, cursor);
+                select.setInt(4, limit);
+                final List<Message> messages = new ArrayList<>();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        messages.add(message(rows, chatId));
+                    }
+                }
+                if (!forward) {
+                    Collections.reverse(messages);
+                }
+                return Optional.of(messages);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    private static boolean chatExists(Connection c, String namespace, String chatId) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT 1 FROM chats WHERE namespace = ? AND id = ?")) {
+            select.setString(1, namespace);
+            select.setString(2, chatId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
+    private static Optional<Long> seqOf(Connection c, String namespace, String chatId, String id)
+            throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT seq FROM chat_messages WHERE namespace = ? AND chat_id = ? AND id = ?")) {
+            select.setString(1, namespace);
+            select.setString(2, chatId);
+            select.setString(3, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(rows.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static Message message(ResultSet rows, String chatId) throws SQLException {
+        return Message.newBuilder()
+                      .setId(rows.getString(2))
+                      .setClientId(rows.getString(3))
+                      .setChatId(chatId)
+                      .setUserId(rows.getString(4))
+                      .setSubject(rows.getString(5))
+                      .setText(rows.getString(6))
+                      .setSentAt(rows.getLong(7))
+                      .build();
+    }
+}

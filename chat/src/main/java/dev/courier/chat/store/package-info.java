@@ -1,0 +1,4 @@
+/**
+ * Where Chat keeps its chats and messages.
+ */
+package dev.courier.chat.store;
