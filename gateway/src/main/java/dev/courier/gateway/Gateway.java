@@ -13,20 +13,26 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+import com.linecorp.armeria.server.websocket.WebSocketService;
 
-import dev.courier.proto.chat.ChatGrpc;
+import dev.courier.chat.Chat;
+import dev.courier.chat.store.JdbcChatStore;
 import dev.courier.proto.streams.StreamsGrpc;
+import dev.courier.streams.bus.Bus;
+import dev.courier.streams.bus.InProcessBus;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
 import dev.courier.threads.store.JdbcThreadStore;
@@ -53,10 +59,12 @@ public final class Gateway implements AutoCloseable {
     private final ManagedChannel inProcessChannel;
     private final ExecutorService storeExecutor;
     private final HikariDataSource dataSource;
+    private final Bus bus;
 
     private Gateway(Server server, io.grpc.Server inProcessServer, ManagedChannel inProcessChannel,
-                    ExecutorService storeExecutor, HikariDataSource dataSource) {
+                    ExecutorService storeExecutor, HikariDataSource dataSource, Bus bus) {
         this.server = server;
+        this.bus = bus;
         this.inProcessServer = inProcessServer;
         this.inProcessChannel = inProcessChannel;
         this.storeExecutor = storeExecutor;
@@ -73,6 +81,7 @@ public final class Gateway implements AutoCloseable {
         final HikariDataSource dataSource = openDatabase(config);
         final ExecutorService storeExecutor =
                 StoreExecutor.create("store", config.dbPoolSize(), config.storeQueueSize());
+        final Bus bus = new InProcessBus();
         io.grpc.Server inProcessServer = null;
         ManagedChannel inProcessChannel = null;
         try {
@@ -81,8 +90,13 @@ public final class Gateway implements AutoCloseable {
                            .store(JdbcThreadStore.migrate(dataSource))
                            .executor(storeExecutor)
                            .build(),
-                    // Chat and Streams answer UNIMPLEMENTED until their implementations land.
-                    new ChatGrpc.ChatImplBase() {},
+                    Chat.builder()
+                        .store(JdbcChatStore.migrate(dataSource))
+                        .bus(bus)
+                        .executor(storeExecutor)
+                        .connectionQueueSize(config.streamQueueSize())
+                        .build(),
+                    // Streams answers UNIMPLEMENTED until its implementation lands.
                     new StreamsGrpc.StreamsImplBase() {});
 
             // JSON and Connect requests reach the services through an in-process gRPC server, so
@@ -97,12 +111,14 @@ public final class Gateway implements AutoCloseable {
             inProcessServer = inProcess.build().start();
             inProcessChannel = InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
 
+            final List<ServiceDescriptor> contracts = Contracts.services();
             final Server server = server(config, services, inProcessChannel,
-                                         JsonGateway.of(Contracts.services(), inProcessChannel),
+                                         JsonGateway.of(contracts, inProcessChannel),
+                                         WebSocketBridge.of(contracts, inProcessChannel),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
                                                           config.maxRequestBytes()));
             server.start().join();
-            return new Gateway(server, inProcessServer, inProcessChannel, storeExecutor, dataSource);
+            return new Gateway(server, inProcessServer, inProcessChannel, storeExecutor, dataSource, bus);
         } catch (RuntimeException | IOException e) {
             if (inProcessChannel != null) {
                 inProcessChannel.shutdownNow();
@@ -111,6 +127,7 @@ public final class Gateway implements AutoCloseable {
                 inProcessServer.shutdownNow();
             }
             storeExecutor.shutdownNow();
+            bus.close();
             dataSource.close();
             throw new GatewayStartException("cannot listen on " + config.host() + ':' + config.port() +
                                             ": " + e.getMessage(), e);
@@ -118,7 +135,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Server server(GatewayConfig config, List<BindableService> services, Channel channel,
-                                 JsonGateway json, ConnectBridge connect) {
+                                 JsonGateway json, WebSocketBridge webSockets, ConnectBridge connect) {
         final ServerBuilder sb = Server.builder();
         if (GatewayConfig.LOOPBACK.equals(config.host())) {
             sb.localPort(config.port(), SessionProtocol.HTTP);
@@ -126,6 +143,8 @@ public final class Gateway implements AutoCloseable {
             sb.port(new InetSocketAddress(config.host(), config.port()), SessionProtocol.HTTP);
         }
         sb.maxRequestLength(config.maxRequestBytes())
+          // Streams live as long as their clients; unary calls end by themselves.
+          .requestTimeoutMillis(0)
           .errorHandler(new MicroErrorHandler(config.maxRequestBytes()));
 
         final var grpc = GrpcService.builder();
@@ -139,6 +158,23 @@ public final class Gateway implements AutoCloseable {
         sb.service(grpc.enableHealthCheckService(true).build());
         for (String path : connect.paths()) {
             sb.route().path(path).methods(HttpMethod.POST).consumes(ConnectBridge.contentTypes()).build(connect);
+        }
+
+        final WebSocketService webSocketService =
+                WebSocketService.builder(webSockets)
+                                // Origins are checked below, where a missing Origin is accepted.
+                                .allowedOrigins("*")
+                                .maxFramePayloadLength(config.maxRequestBytes())
+                                .aggregateContinuation(true)
+                                .fallbackService(json)
+                                .build();
+        for (String path : webSockets.paths()) {
+            sb.service(path, webSocketService.decorate(
+                    (delegate, ctx, req) -> OriginCheck.allows(config, req.headers())
+                                            ? delegate.serve(ctx, req)
+                                            : MicroError.of(HttpStatus.FORBIDDEN, "FORBIDDEN_ORIGIN",
+                                                            "Origin " + req.headers().get("origin") +
+                                                            " may not open WebSockets here")));
         }
 
         sb.serviceUnder("/docs", DocService.builder().build());
@@ -175,6 +211,11 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** The bus of this process. */
+    Bus bus() {
+        return bus;
+    }
+
     /** The port the server listens on. */
     public int port() {
         return server.activeLocalPort();
@@ -194,6 +235,7 @@ public final class Gateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        bus.close();
         dataSource.close();
     }
 }

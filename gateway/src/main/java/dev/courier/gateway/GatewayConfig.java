@@ -3,6 +3,7 @@ package dev.courier.gateway;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Everything a gateway needs to start, built once by {@link Main}: defaults, then environment,
@@ -22,9 +23,17 @@ import java.nio.file.Path;
  * @param storeQueueSize requests that may wait for a database thread before new ones are
  *                       refused with RESOURCE_EXHAUSTED (429). Flag {@code --store-queue-size},
  *                       env {@code STORE_QUEUE_SIZE}, default 4096.
+ * @param streamQueueSize messages that may wait for one stream (a Chat.Connect client) that does
+ *                        not read; past that the stream ends with RESOURCE_EXHAUSTED (WebSocket
+ *                        close 1013). Flag {@code --stream-queue-size}, env {@code STREAM_QUEUE_SIZE},
+ *                        default 1024.
+ * @param allowedOrigins the browser origins ({@code https://app.example.com}) allowed to open
+ *                       WebSockets; {@code *} allows any. Clients that send no Origin header (CLI
+ *                       tools, native apps) are always accepted. Flag {@code --allowed-origins}
+ *                       (comma-separated), env {@code ALLOWED_ORIGINS}, default {@code *}.
  */
 public record GatewayConfig(String host, int port, Path dataDir, int maxRequestBytes, int dbPoolSize,
-                            int storeQueueSize) {
+                            int storeQueueSize, int streamQueueSize, List<String> allowedOrigins) {
 
     /** The host that means the loopback addresses of both IP families. */
     public static final String LOOPBACK = "localhost";
@@ -40,11 +49,24 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         check("max-request-bytes", maxRequestBytes, 1024, 64 * 1024 * 1024);
         check("db-pool-size", dbPoolSize, 1, 1000);
         check("store-queue-size", storeQueueSize, 1, 1_000_000);
+        check("stream-queue-size", streamQueueSize, 1, 1_000_000);
+        allowedOrigins = List.copyOf(requireNonNull(allowedOrigins, "allowedOrigins"));
+        for (String origin : allowedOrigins) {
+            if (!"*".equals(origin) && !origin.matches("https?://[^/]+")) {
+                throw new IllegalArgumentException(
+                        "allowed-origins: '" + origin + "' (expected: * or scheme://host[:port])");
+            }
+        }
+    }
+
+    /** Whether any browser origin may open WebSockets. */
+    public boolean anyOrigin() {
+        return allowedOrigins.isEmpty() || allowedOrigins.contains("*");
     }
 
     /** Returns the defaults, listening on the loopback addresses at the given port. */
     public static GatewayConfig defaults(int port, Path dataDir) {
-        return new GatewayConfig(LOOPBACK, port, dataDir, 1024 * 1024, 10, 4096);
+        return new GatewayConfig(LOOPBACK, port, dataDir, 1024 * 1024, 10, 4096, 1024, List.of("*"));
     }
 
     private static void check(String name, int value, int min, int max) {

@@ -1,6 +1,7 @@
 package dev.courier.gateway;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -16,7 +17,8 @@ import picocli.CommandLine.Option;
  * [--data-dir ./data]}. Each option falls back to its environment variable, then to its default.
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true, sortOptions = false,
-         description = "Serves Threads, Chat and Streams over gRPC, JSON and WebSockets on one port.")
+         description = "Serves Threads, Chat and Streams over gRPC, JSON and WebSockets on one port.",
+         subcommands = ChatCommand.class)
 public final class Main implements Callable<Integer> {
 
     private static final Logger logger = LoggerFactory.getLogger(Main.class);
@@ -49,6 +51,17 @@ public final class Main implements Callable<Integer> {
                           "with 429 (env STORE_QUEUE_SIZE; default ${DEFAULT-VALUE}).")
     private int storeQueueSize;
 
+    @Option(names = "--stream-queue-size", defaultValue = "${env:STREAM_QUEUE_SIZE:-1024}",
+            description = "Messages that may wait for a stream whose client does not read before it " +
+                          "is ended (env STREAM_QUEUE_SIZE; default ${DEFAULT-VALUE}).")
+    private int streamQueueSize;
+
+    @Option(names = "--allowed-origins", split = ",", defaultValue = "${env:ALLOWED_ORIGINS:-*}",
+            description = "Browser origins allowed to open WebSockets, comma-separated; * for any. " +
+                          "Clients without an Origin header are always accepted (env ALLOWED_ORIGINS; " +
+                          "default ${DEFAULT-VALUE}).")
+    private List<String> allowedOrigins;
+
     /** Starts the gateway and waits until the process is stopped. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -58,7 +71,8 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         final GatewayConfig config;
         try {
-            config = new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize);
+            config = new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
+                                       streamQueueSize, allowedOrigins);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
         }

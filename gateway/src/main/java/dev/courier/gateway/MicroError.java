@@ -12,6 +12,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 
@@ -29,9 +30,15 @@ final class MicroError {
 
     /** Returns the response for a gRPC status, taking the id from its ErrorInfo when there is one. */
     static HttpResponse of(Throwable grpcError) {
-        final Status status = Status.fromThrowable(grpcError);
+        final Described error = describe(Status.fromThrowable(grpcError), Status.trailersFromThrowable(grpcError));
+        return of(error.httpStatus(), error.id(), error.detail());
+    }
+
+    /** The id, HTTP status and detail of a gRPC status with its trailers. */
+    static Described describe(Status status, Metadata trailers) {
         String id = status.getCode().name();
-        final com.google.rpc.Status details = StatusProto.fromThrowable(grpcError);
+        final com.google.rpc.Status details =
+                trailers != null ? StatusProto.fromStatusAndTrailers(status, trailers) : null;
         if (details != null) {
             for (Any detail : details.getDetailsList()) {
                 if (detail.is(ErrorInfo.class)) {
@@ -45,9 +52,12 @@ final class MicroError {
             }
         }
         final String description = status.getDescription();
-        return of(httpStatus(status.getCode()), id,
-                  description != null ? description : status.getCode().name());
+        return new Described(httpStatus(status.getCode()), id,
+                             description != null ? description : status.getCode().name());
     }
+
+    /** What a client is told of an error. */
+    record Described(HttpStatus httpStatus, String id, String detail) {}
 
     /** Returns the response for an error of the gateway itself. */
     static HttpResponse of(HttpStatus status, String id, String detail) {
@@ -56,6 +66,12 @@ final class MicroError {
 
     /** Returns the aggregated response for an error of the gateway itself. */
     static AggregatedHttpResponse aggregated(HttpStatus status, String id, String detail) {
+        return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8,
+                                         json(status, id, detail).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The JSON body of an error. */
+    static String json(HttpStatus status, String id, String detail) {
         final StringBuilder json = new StringBuilder(64 + detail.length());
         json.append("{\"id\":");
         quote(json, id);
@@ -63,9 +79,7 @@ final class MicroError {
         quote(json, detail);
         json.append(",\"status\":");
         quote(json, status.reasonPhrase());
-        json.append('}');
-        return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8,
-                                         json.toString().getBytes(StandardCharsets.UTF_8));
+        return json.append('}').toString();
     }
 
     /**

@@ -4,11 +4,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.ClosedSessionException;
 import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.stream.ClosedStreamException;
 import com.linecorp.armeria.common.util.Exceptions;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.ServerErrorHandler;
@@ -39,6 +41,10 @@ final class MicroErrorHandler implements ServerErrorHandler {
         if (peeled instanceof HttpStatusException) {
             final HttpStatus status = ((HttpStatusException) peeled).httpStatus();
             return MicroError.of(status, id(status), detail(status));
+        }
+        if (peeled instanceof ClosedSessionException || peeled instanceof ClosedStreamException) {
+            // The client went away; nobody is left to answer.
+            return MicroError.of(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", "The connection closed");
         }
         if (peeled instanceof ContentTooLargeException) {
             return MicroError.of(HttpStatus.REQUEST_ENTITY_TOO_LARGE, id(HttpStatus.REQUEST_ENTITY_TOO_LARGE),
