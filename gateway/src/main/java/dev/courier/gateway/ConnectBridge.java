@@ -156,7 +156,7 @@ final class ConnectBridge implements HttpService {
                     response.complete(HttpResponse.of(HttpStatus.OK, json ? MediaType.JSON_UTF_8 : PROTO,
                                                       route.encode(reply, json)));
                 }
-            }, new Metadata());
+            }, RequestMetadata.of(req.headers()));
             call.request(2);
             call.sendMessage(request);
             call.halfClose();
@@ -185,7 +185,7 @@ final class ConnectBridge implements HttpService {
                 response.tryWrite(envelope(END_STREAM, endOfStream(status, trailers)));
                 response.close();
             }
-        }, new Metadata());
+        }, RequestMetadata.of(req.headers()));
         call.request(1);
         response.whenComplete().exceptionally(cause -> {
             call.cancel("The client went away", cause);

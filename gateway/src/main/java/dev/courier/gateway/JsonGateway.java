@@ -23,6 +23,7 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.util.Exceptions;
 import com.linecorp.armeria.server.HttpService;
@@ -32,8 +33,9 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
 
 /**
  * JSON over HTTP for every unary method of the contracts: {@code POST /{package}/{Service}/{Method}}
@@ -111,14 +113,15 @@ final class JsonGateway implements HttpService {
             if (cause != null) {
                 response.complete(aggregationFailure(cause));
             } else {
-                call(route, body, response);
+                call(route, req.headers(), body, response);
             }
             return null;
         });
         return HttpResponse.of(response);
     }
 
-    private static void call(Route route, AggregatedHttpRequest body, CompletableFuture<HttpResponse> response) {
+    private static void call(Route route, RequestHeaders headers, AggregatedHttpRequest body,
+                             CompletableFuture<HttpResponse> response) {
         final DynamicMessage.Builder request = DynamicMessage.newBuilder(route.input);
         final String json = body.contentUtf8();
         if (!json.isBlank()) {
@@ -130,21 +133,32 @@ final class JsonGateway implements HttpService {
                 return;
             }
         }
-        ClientCalls.asyncUnaryCall(route.channel.newCall(route.method, CallOptions.DEFAULT), request.build(),
-                                   new StreamObserver<>() {
-                                       @Override
-                                       public void onNext(DynamicMessage value) {
-                                           response.complete(print(value));
-                                       }
+        final ClientCall<DynamicMessage, DynamicMessage> call =
+                route.channel.newCall(route.method, CallOptions.DEFAULT);
+        call.start(new ClientCall.Listener<>() {
+            private DynamicMessage reply;
 
-                                       @Override
-                                       public void onError(Throwable t) {
-                                           response.complete(MicroError.of(t));
-                                       }
+            @Override
+            public void onMessage(DynamicMessage message) {
+                reply = message;
+            }
 
-                                       @Override
-                                       public void onCompleted() {}
-                                   });
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                if (!status.isOk()) {
+                    final MicroError.Described error = MicroError.describe(status, trailers);
+                    response.complete(MicroError.of(error.httpStatus(), error.id(), error.detail()));
+                } else if (reply == null) {
+                    response.complete(MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL",
+                                                    "The service sent no response"));
+                } else {
+                    response.complete(print(reply));
+                }
+            }
+        }, RequestMetadata.of(headers));
+        call.request(2);
+        call.sendMessage(request.build());
+        call.halfClose();
     }
 
     private static HttpResponse print(DynamicMessage message) {

@@ -28,12 +28,6 @@ final class MicroError {
 
     private MicroError() {}
 
-    /** Returns the response for a gRPC status, taking the id from its ErrorInfo when there is one. */
-    static HttpResponse of(Throwable grpcError) {
-        final Described error = describe(Status.fromThrowable(grpcError), Status.trailersFromThrowable(grpcError));
-        return of(error.httpStatus(), error.id(), error.detail());
-    }
-
     /** The id, HTTP status and detail of a gRPC status with its trailers. */
     static Described describe(Status status, Metadata trailers) {
         String id = status.getCode().name();

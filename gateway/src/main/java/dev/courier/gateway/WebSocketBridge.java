@@ -38,8 +38,9 @@ import io.grpc.Status;
 
 /**
  * WebSockets for the streaming methods: a socket at {@code /{package}/{Service}/{Method}} is one
- * call of the method. The query parameters become the call's metadata ({@code chat_id} becomes
- * {@code chat-id}); each text frame the client sends is one request message in JSON, and each
+ * call of the method. The request's headers and query parameters become the call's metadata
+ * ({@code chat_id} becomes {@code chat-id}); each text (or binary) frame the client sends is one
+ * request message in JSON, and each
  * message of the call reaches the client as one text frame in JSON. A server-streaming method
  * takes its single request from the first frame, or from the query parameters when they name
  * fields of the request. When the call fails, the client receives the error as a JSON frame in
@@ -94,13 +95,10 @@ final class WebSocketBridge implements WebSocketServiceHandler {
     public WebSocket handle(ServiceRequestContext ctx, WebSocket in) {
         final Route route = routes.get(ctx.path());
         final WebSocketWriter out = WebSocket.streaming();
-        final Metadata metadata = new Metadata();
+        final Metadata metadata = RequestMetadata.of(ctx.request().headers());
         final QueryParams params = ctx.queryParams();
         for (String name : params.names()) {
-            final String key = name.replace('_', '-').toLowerCase(java.util.Locale.ROOT);
-            if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX) && !key.isEmpty() && key.charAt(0) != ':') {
-                metadata.put(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER), params.get(name));
-            }
+            RequestMetadata.put(metadata, name.replace('_', '-'), params.get(name));
         }
         // The call's listener and the inbound subscriber both run on the request's event loop: the
         // call is never touched by two threads at once.
@@ -110,8 +108,10 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         final Session session = new Session(call, route, out, !requestFromQuery);
         call.start(session.listener(), metadata);
         call.request(1);
-        out.whenComplete().handle((unused, cause) -> {
-            session.cancel("The WebSocket closed");
+        // A socket that closes normally half-closes the call (see Session.onComplete), so what the
+        // client sent before closing is still handled; only a broken socket cancels the call.
+        out.whenComplete().exceptionally(cause -> {
+            session.cancel("The WebSocket failed");
             return null;
         });
         if (requestFromQuery) {
@@ -223,12 +223,14 @@ final class WebSocketBridge implements WebSocketServiceHandler {
                     subscription.request(1);
                     return;
                 }
-                // Pings are answered by the server; binary frames carry nothing of ours; a
-                // server-streaming call takes one request only.
-                if (frame.type() == WebSocketFrameType.TEXT && acceptsMessages) {
+                // Pings are answered by the server; a server-streaming call takes one request
+                // only. Some tools send JSON in binary frames: it is read as UTF-8 text all the same.
+                final WebSocketFrameType type = frame.type();
+                if ((type == WebSocketFrameType.TEXT || type == WebSocketFrameType.BINARY) && acceptsMessages) {
                     final byte[] request;
                     try {
-                        request = route.fromJson(frame.text());
+                        request = route.fromJson(type == WebSocketFrameType.TEXT
+                                                 ? frame.text() : new String(frame.array(), StandardCharsets.UTF_8));
                     } catch (InvalidProtocolBufferException | RuntimeException e) {
                         cancel("Invalid frame");
                         out.tryWrite(MicroError.json(HttpStatus.BAD_REQUEST, "INVALID_JSON",
@@ -249,6 +251,7 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         @Override
         public void onError(Throwable cause) {
             cancel("The WebSocket failed");
+            out.close();
         }
 
         @Override

@@ -114,7 +114,7 @@ class GatewayHttpTest {
 
     @Test
     void methodsWithoutImplementationAnswerNotImplemented() {
-        final HttpResponse<String> response = server.post("/chat/New", "{\"user_ids\":[\"a\",\"b\"]}");
+        final HttpResponse<String> response = server.post("/streams/Publish", "{\"topic\":\"a\",\"message\":\"b\"}");
         assertEquals(501, response.statusCode(), response.body());
         assertTrue(response.body().contains("\"id\":\"UNIMPLEMENTED\""), response.body());
     }

@@ -1,11 +1,6 @@
 package dev.courier.gateway;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
@@ -16,21 +11,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
-import com.google.rpc.ErrorInfo;
 
-import dev.courier.proto.threads.ThreadsGrpc;
+import dev.courier.proto.threads.ThreadsProto;
 
-import io.grpc.CallOptions;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.ProtoUtils;
-import io.grpc.protobuf.StatusProto;
-import io.grpc.stub.ClientCalls;
 
 /**
  * Every error id of Threads, over JSON (micro error body, HTTP status) and over gRPC (status code,
@@ -96,46 +81,16 @@ class ThreadsErrorsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("errors")
     void jsonErrorCarriesIdAndStatus(String name, String method, String body, int httpStatus, String id) {
-        final HttpResponse<String> response = server.post("/threads/Threads/" + method, body);
-        assertEquals(httpStatus, response.statusCode(), response.body());
-        assertTrue(response.body().startsWith("{\"id\":\"" + id + "\",\"code\":" + httpStatus + ",\"detail\":\""),
-                   response.body());
-        assertTrue(response.body().contains("\"status\":\""), response.body());
+        ErrorRows.assertJsonError(server, "/threads/Threads/" + method, body, httpStatus, id);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("errors")
     void grpcErrorCarriesIdAndCode(String name, String method, String body, int httpStatus, String id)
             throws InvalidProtocolBufferException {
-        final var descriptor = ThreadsGrpc.getServiceDescriptor();
-        final com.google.protobuf.Descriptors.MethodDescriptor protoMethod =
-                dev.courier.proto.threads.ThreadsProto.getDescriptor()
-                                                      .findServiceByName("Threads")
-                                                      .findMethodByName(method);
-        final DynamicMessage.Builder request = DynamicMessage.newBuilder(protoMethod.getInputType());
-        JsonFormat.parser().merge(body, request);
-        final MethodDescriptor<DynamicMessage, DynamicMessage> grpcMethod =
-                MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
-                                .setType(MethodDescriptor.MethodType.UNARY)
-                                .setFullMethodName(descriptor.getName() + '/' + method)
-                                .setRequestMarshaller(ProtoUtils.marshaller(request.build()))
-                                .setResponseMarshaller(ProtoUtils.marshaller(
-                                        DynamicMessage.getDefaultInstance(protoMethod.getOutputType())))
-                                .build();
-        final StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () ->
-                ClientCalls.blockingUnaryCall(server.channel, grpcMethod, CallOptions.DEFAULT, request.build()));
-        assertEquals(httpStatus == 404 ? Status.Code.NOT_FOUND : Status.Code.INVALID_ARGUMENT,
-                     error.getStatus().getCode());
-        final com.google.rpc.Status details = StatusProto.fromThrowable(error);
-        assertNotNull(details, "no status details");
-        ErrorInfo info = null;
-        for (Any detail : details.getDetailsList()) {
-            if (detail.is(ErrorInfo.class)) {
-                info = detail.unpack(ErrorInfo.class);
-            }
-        }
-        assertNotNull(info, "no ErrorInfo in " + details);
-        assertEquals(id, info.getReason());
-        assertEquals("threads", info.getDomain());
+        ErrorRows.assertGrpcError(server, ThreadsProto.getDescriptor().findServiceByName("Threads")
+                                                      .findMethodByName(method),
+                                  body, httpStatus == 404 ? Status.Code.NOT_FOUND : Status.Code.INVALID_ARGUMENT,
+                                  id, "threads");
     }
 }
