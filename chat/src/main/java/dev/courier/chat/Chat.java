@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -30,6 +31,7 @@ import dev.courier.proto.chat.NewResponse;
 import dev.courier.proto.chat.SendRequest;
 import dev.courier.proto.chat.SendResponse;
 import dev.courier.streams.bus.Bus;
+import dev.courier.streams.bus.Outbox;
 
 import io.grpc.BindableService;
 import io.grpc.Context;
@@ -183,24 +185,33 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         final ServerCallStreamObserver<Message> out = (ServerCallStreamObserver<Message>) responseObserver;
         out.disableAutoRequest();
         final ChatConnection connection = new ChatConnection(out, connectionQueueSize);
-        out.setOnCancelHandler(connection::cancelled);
-        out.setOnReadyHandler(connection::drain);
+        final Outbox<Message> outbox = connection.outbox();
+        out.setOnCancelHandler(outbox::cancelled);
+        out.setOnReadyHandler(outbox::drain);
         final String chatId = nullToEmpty(CHAT_ID.get());
         final String userId = nullToEmpty(USER_ID.get());
         final String ns = namespace.get();
         if (chatId.isEmpty()) {
-            connection.fail(ChatError.CONNECT_MISSING_CHAT_ID.toException());
+            outbox.fail(ChatError.CONNECT_MISSING_CHAT_ID.toException());
         } else if (userId.isEmpty()) {
-            connection.fail(ChatError.CONNECT_MISSING_USER_ID.toException());
+            outbox.fail(ChatError.CONNECT_MISSING_USER_ID.toException());
         } else {
-            execute(connection, () -> {
+            execute(outbox, () -> {
                 if (!store.chatExists(ns, chatId)) {
                     throw ChatError.CONNECT_INVALID_CHAT_ID.toException();
                 }
-                connection.subscribed(bus.subscribe(subject(ns, chatId), connection));
+                outbox.subscribed(bus.subscribe(subject(ns, chatId), connection));
                 out.request(1);
-            });
+            }, () -> {});
         }
+        // One for the client's side of the stream, plus one per message being stored: the stream
+        // ends only when the client is done and what it sent is stored (or has failed it).
+        final AtomicInteger unfinished = new AtomicInteger(1);
+        final Runnable finishOne = () -> {
+            if (unfinished.decrementAndGet() == 0) {
+                outbox.complete();
+            }
+        };
         return new StreamObserver<>() {
             @Override
             public void onNext(Message message) {
@@ -209,24 +220,25 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                                                     message.getClientIdBytes(), message.getSubjectBytes(),
                                                     message.getTextBytes());
                 if (invalid != null) {
-                    connection.fail(invalid.toException());
+                    outbox.fail(invalid.toException());
                     return;
                 }
-                execute(connection, () -> {
+                unfinished.incrementAndGet();
+                execute(outbox, () -> {
                     deliver(ns, chatId, userId, message.getClientId(), message.getSubject(), message.getText(),
                             connection.id());
                     out.request(1);
-                });
+                }, finishOne);
             }
 
             @Override
             public void onError(Throwable t) {
-                connection.cancelled();
+                outbox.cancelled();
             }
 
             @Override
             public void onCompleted() {
-                connection.complete();
+                finishOne.run();
             }
         };
     }
@@ -321,21 +333,26 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         }
     }
 
-    /** Runs a store call of a Connect stream on the store executor; a failure ends the stream. */
-    private void execute(ChatConnection connection, Runnable call) {
+    /**
+     * Runs a store call of a Connect stream on the store executor; a failure ends the stream. Then,
+     * whatever happened, runs {@code after}.
+     */
+    private void execute(Outbox<Message> outbox, Runnable call, Runnable after) {
         try {
             executor.execute(() -> {
                 try {
                     call.run();
                 } catch (StatusRuntimeException e) {
-                    connection.fail(e);
+                    outbox.fail(e);
                 } catch (RuntimeException e) {
                     logger.warn("A store call failed", e);
-                    connection.fail(ChatError.STORAGE_ERROR.toException());
+                    outbox.fail(ChatError.STORAGE_ERROR.toException());
                 }
+                after.run();
             });
         } catch (RejectedExecutionException e) {
-            connection.fail(ChatError.BUSY.toException());
+            outbox.fail(ChatError.BUSY.toException());
+            after.run();
         }
     }
 
