@@ -30,9 +30,10 @@ import com.linecorp.armeria.server.websocket.WebSocketService;
 
 import dev.courier.chat.Chat;
 import dev.courier.chat.store.JdbcChatStore;
-import dev.courier.proto.streams.StreamsGrpc;
+import dev.courier.streams.Streams;
 import dev.courier.streams.bus.Bus;
 import dev.courier.streams.bus.InProcessBus;
+import dev.courier.streams.store.TokenKeys;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
 import dev.courier.threads.store.JdbcThreadStore;
@@ -96,8 +97,12 @@ public final class Gateway implements AutoCloseable {
                         .executor(storeExecutor)
                         .connectionQueueSize(config.streamQueueSize())
                         .build(),
-                    // Streams answers UNIMPLEMENTED until its implementation lands.
-                    new StreamsGrpc.StreamsImplBase() {});
+                    Streams.builder()
+                           .bus(bus)
+                           .tokenSecret(TokenKeys.load(dataSource))
+                           .tokenTtl(config.tokenTtl())
+                           .subscriberQueueSize(config.streamQueueSize())
+                           .build());
 
             // JSON and Connect requests reach the services through an in-process gRPC server, so
             // they meet the same validation, interceptors and status handling as gRPC clients.
@@ -114,7 +119,7 @@ public final class Gateway implements AutoCloseable {
             final List<ServiceDescriptor> contracts = Contracts.services();
             final Server server = server(config, services, inProcessChannel,
                                          JsonGateway.of(contracts, inProcessChannel),
-                                         WebSocketBridge.of(contracts, inProcessChannel),
+                                         WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
                                                           config.maxRequestBytes()));
             server.start().join();

@@ -3,6 +3,7 @@ package dev.courier.gateway;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -31,9 +32,15 @@ import java.util.List;
  *                       WebSockets; {@code *} allows any. Clients that send no Origin header (CLI
  *                       tools, native apps) are always accepted. Flag {@code --allowed-origins}
  *                       (comma-separated), env {@code ALLOWED_ORIGINS}, default {@code *}.
+ * @param tokenTtl how long a Streams token is valid. Flag {@code --token-ttl} (seconds), env
+ *                 {@code TOKEN_TTL}, default 60 seconds.
+ * @param pingInterval how often WebSocket clients are pinged; one that has not answered the
+ *                     previous ping is disconnected. Flag {@code --ping-interval} (seconds), env
+ *                     {@code PING_INTERVAL}, default 30 seconds.
  */
 public record GatewayConfig(String host, int port, Path dataDir, int maxRequestBytes, int dbPoolSize,
-                            int storeQueueSize, int streamQueueSize, List<String> allowedOrigins) {
+                            int storeQueueSize, int streamQueueSize, List<String> allowedOrigins,
+                            Duration tokenTtl, Duration pingInterval) {
 
     /** The host that means the loopback addresses of both IP families. */
     public static final String LOOPBACK = "localhost";
@@ -51,6 +58,14 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         check("store-queue-size", storeQueueSize, 1, 1_000_000);
         check("stream-queue-size", streamQueueSize, 1, 1_000_000);
         allowedOrigins = List.copyOf(requireNonNull(allowedOrigins, "allowedOrigins"));
+        requireNonNull(tokenTtl, "tokenTtl");
+        requireNonNull(pingInterval, "pingInterval");
+        if (tokenTtl.toSeconds() < 1) {
+            throw new IllegalArgumentException("token-ttl: " + tokenTtl.toSeconds() + " (expected: >= 1 second)");
+        }
+        if (pingInterval.toMillis() < 100) {
+            throw new IllegalArgumentException("ping-interval: " + pingInterval + " (expected: >= 100 ms)");
+        }
         for (String origin : allowedOrigins) {
             if (!"*".equals(origin) && !origin.matches("https?://[^/]+")) {
                 throw new IllegalArgumentException(
@@ -66,7 +81,8 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
 
     /** Returns the defaults, listening on the loopback addresses at the given port. */
     public static GatewayConfig defaults(int port, Path dataDir) {
-        return new GatewayConfig(LOOPBACK, port, dataDir, 1024 * 1024, 10, 4096, 1024, List.of("*"));
+        return new GatewayConfig(LOOPBACK, port, dataDir, 1024 * 1024, 10, 4096, 1024, List.of("*"),
+                                 Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 
     private static void check(String name, int value, int min, int max) {

@@ -3,9 +3,9 @@ package dev.courier.gateway;
 import static java.util.Objects.requireNonNull;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+
+import dev.courier.streams.SharedBytes;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -34,11 +34,8 @@ final class GrpcForwarder {
 
         @Override
         public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            // A message Streams serialized once for all its subscribers arrives as that array.
+            return SharedBytes.read(stream);
         }
     };
 

@@ -1,6 +1,7 @@
 package dev.courier.gateway;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +63,15 @@ public final class Main implements Callable<Integer> {
                           "default ${DEFAULT-VALUE}).")
     private List<String> allowedOrigins;
 
+    @Option(names = "--token-ttl", defaultValue = "${env:TOKEN_TTL:-60}",
+            description = "Seconds a Streams token is valid (env TOKEN_TTL; default ${DEFAULT-VALUE}).")
+    private long tokenTtlSeconds;
+
+    @Option(names = "--ping-interval", defaultValue = "${env:PING_INTERVAL:-30}",
+            description = "Seconds between pings of WebSocket clients; one that misses a ping is " +
+                          "disconnected (env PING_INTERVAL; default ${DEFAULT-VALUE}).")
+    private long pingIntervalSeconds;
+
     /** Starts the gateway and waits until the process is stopped. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -72,7 +82,8 @@ public final class Main implements Callable<Integer> {
         final GatewayConfig config;
         try {
             config = new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
-                                       streamQueueSize, allowedOrigins);
+                                       streamQueueSize, allowedOrigins, Duration.ofSeconds(tokenTtlSeconds),
+                                       Duration.ofSeconds(pingIntervalSeconds));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
         }

@@ -3,9 +3,13 @@ package dev.courier.gateway;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -60,14 +64,16 @@ final class WebSocketBridge implements WebSocketServiceHandler {
 
     private final Map<String, Route> routes;
     private final Channel channel;
+    private final Duration pingInterval;
 
-    private WebSocketBridge(Map<String, Route> routes, Channel channel) {
+    private WebSocketBridge(Map<String, Route> routes, Channel channel, Duration pingInterval) {
         this.routes = routes;
         this.channel = channel;
+        this.pingInterval = pingInterval;
     }
 
     /** Returns a bridge to the streaming methods of the given services, reached through the channel. */
-    static WebSocketBridge of(List<ServiceDescriptor> services, Channel channel) {
+    static WebSocketBridge of(List<ServiceDescriptor> services, Channel channel, Duration pingInterval) {
         requireNonNull(channel, "channel");
         final Map<String, Route> routes = new HashMap<>();
         for (ServiceDescriptor service : services) {
@@ -83,7 +89,7 @@ final class WebSocketBridge implements WebSocketServiceHandler {
                 }
             }
         }
-        return new WebSocketBridge(Map.copyOf(routes), channel);
+        return new WebSocketBridge(Map.copyOf(routes), channel, pingInterval);
     }
 
     /** The paths that accept WebSockets. */
@@ -119,6 +125,10 @@ final class WebSocketBridge implements WebSocketServiceHandler {
             call.halfClose();
         }
         in.subscribe(session, ctx.eventLoop());
+        // A client that vanished without closing is found by the ping it does not answer.
+        final ScheduledFuture<?> pings = ctx.eventLoop().scheduleAtFixedRate(
+                session::ping, pingInterval.toMillis(), pingInterval.toMillis(), TimeUnit.MILLISECONDS);
+        out.whenComplete().handle((unused, cause) -> pings.cancel(false));
         return out;
     }
 
@@ -167,6 +177,7 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         private final WebSocketWriter out;
         private boolean acceptsMessages;
         private boolean callClosed;
+        private boolean awaitingPong;
         private Subscription subscription;
 
         Session(ClientCall<byte[], byte[]> call, Route route, WebSocketWriter out, boolean acceptsMessages) {
@@ -199,6 +210,17 @@ final class WebSocketBridge implements WebSocketServiceHandler {
             };
         }
 
+        /** Pings the client, or gives it up if it has not answered the previous ping. */
+        void ping() {
+            if (awaitingPong) {
+                cancel("The WebSocket client stopped answering pings");
+                out.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "PING_TIMEOUT");
+                return;
+            }
+            awaitingPong = true;
+            out.tryWrite(WebSocketFrame.ofPing());
+        }
+
         void cancel(String why) {
             if (!callClosed) {
                 callClosed = true;
@@ -215,7 +237,14 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         @Override
         public void onNext(WebSocketFrame frame) {
             try (frame) {
+                // Anything the client sends shows it is alive.
+                awaitingPong = false;
                 if (frame.type() == WebSocketFrameType.CLOSE) {
+                    return;
+                }
+                if (frame.type() == WebSocketFrameType.PING) {
+                    out.tryWrite(WebSocketFrame.ofPong(frame.array()));
+                    subscription.request(1);
                     return;
                 }
                 if (callClosed) {
@@ -262,6 +291,9 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         }
     }
 
+    /** A message and its JSON text. */
+    private record Rendered(byte[] message, String json) {}
+
     /** One streaming method, on raw bytes, with its message types for JSON. */
     private static final class Route {
 
@@ -269,6 +301,7 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         final MethodType type;
         final Descriptor input;
         final Descriptor output;
+        private final AtomicReferenceArray<Rendered> rendered = new AtomicReferenceArray<>(16);
 
         Route(MethodDescriptor method) {
             input = method.getInputType();
@@ -311,7 +344,22 @@ final class WebSocketBridge implements WebSocketServiceHandler {
             return message.build().toByteArray();
         }
 
+        /**
+         * Renders a message for its socket. A message Streams publishes reaches every subscriber
+         * as one shared array, so it is rendered once and the text reused for the others.
+         */
         String toJson(byte[] message) {
+            final int slot = System.identityHashCode(message) & (rendered.length() - 1);
+            final Rendered cached = rendered.get(slot);
+            if (cached != null && cached.message == message) {
+                return cached.json;
+            }
+            final String json = print(message);
+            rendered.set(slot, new Rendered(message, json));
+            return json;
+        }
+
+        private String print(byte[] message) {
             try {
                 return printer.print(DynamicMessage.parseFrom(output, message));
             } catch (InvalidProtocolBufferException e) {

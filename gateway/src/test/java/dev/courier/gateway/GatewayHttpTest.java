@@ -30,7 +30,7 @@ class GatewayHttpTest {
 
     @BeforeAll
     static void start() {
-        server = RunningGateway.start(new GatewayConfig("127.0.0.1", 0, dataDir, 64 * 1024, 2, 64, 64, java.util.List.of("*")));
+        server = RunningGateway.start(new GatewayConfig("127.0.0.1", 0, dataDir, 64 * 1024, 2, 64, 64, java.util.List.of("*"), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(30)));
     }
 
     @AfterAll

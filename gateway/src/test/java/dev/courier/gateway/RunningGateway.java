@@ -38,7 +38,7 @@ final class RunningGateway implements AutoCloseable {
 
     /** Starts a gateway with the default settings on the given data directory. */
     static RunningGateway start(Path dataDir) {
-        return start(new GatewayConfig("127.0.0.1", 0, dataDir, 1024 * 1024, 4, 1024, 64, java.util.List.of("*")));
+        return start(new GatewayConfig("127.0.0.1", 0, dataDir, 1024 * 1024, 4, 1024, 64, java.util.List.of("*"), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(30)));
     }
 
     static RunningGateway start(GatewayConfig config) {

@@ -1,0 +1,310 @@
+package dev.courier.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.courier.proto.streams.Message;
+import dev.courier.proto.streams.StreamsGrpc;
+import dev.courier.proto.streams.StreamsProto;
+import dev.courier.proto.streams.SubscribeRequest;
+import dev.courier.proto.streams.TokenRequest;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.StreamObserver;
+
+/** Streams on the gateway's port: publishers, gRPC subscribers and WebSocket subscribers. */
+class StreamsEndToEndTest {
+
+    @TempDir
+    static Path dataDir;
+
+    static RunningGateway server;
+
+    @BeforeAll
+    static void start() {
+        server = RunningGateway.start(new GatewayConfig("127.0.0.1", 0, dataDir, 1024 * 1024, 4, 1024, 4096,
+                                                        List.of("*"), Duration.ofSeconds(60), Duration.ofSeconds(30)));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String token(RunningGateway gateway, String topic) {
+        return StreamsGrpc.newBlockingStub(gateway.channel)
+                          .token(TokenRequest.newBuilder().setTopic(topic).build()).getToken();
+    }
+
+    private static void publish(RunningGateway gateway, String topic, String message) {
+        StreamsGrpc.newBlockingStub(gateway.channel)
+                   .publish(Message.newBuilder().setTopic(topic).setMessage(message).build());
+    }
+
+    private static URI socket(RunningGateway gateway, String topic, String token) {
+        return URI.create("ws://127.0.0.1:" + gateway.gateway.port() + "/streams/Streams/Subscribe?topic=" +
+                          URLEncoder.encode(topic, StandardCharsets.UTF_8) + "&token=" +
+                          URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    /** A gRPC subscriber that records the messages it receives. */
+    private static final class Subscriber implements StreamObserver<Message> {
+        final List<String> messages = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Status> closed = new CompletableFuture<>();
+        volatile Throwable error;
+
+        static Subscriber subscribe(RunningGateway gateway, String topic, String token) {
+            final Subscriber subscriber = new Subscriber();
+            StreamsGrpc.newStub(gateway.channel)
+                       .subscribe(SubscribeRequest.newBuilder().setTopic(topic).setToken(token).build(), subscriber);
+            return subscriber;
+        }
+
+        @Override
+        public void onNext(Message message) {
+            assertTrue(message.getSentAt().getSeconds() > 0, "sent_at is set by the server");
+            messages.add(message.getMessage());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error = t;
+            closed.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            closed.complete(Status.OK);
+        }
+    }
+
+    private static String messageOf(String frame) {
+        return Json.<Message>parse(frame, Message.newBuilder()).getMessage();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+    }
+
+    /** Publishes warm-up messages until every subscriber has heard the topic. */
+    private static void warmUp(String topic, BooleanSupplier allJoined) throws InterruptedException {
+        for (int i = 0; !allJoined.getAsBoolean(); i++) {
+            assertTrue(i < 1000, "the subscribers never joined");
+            publish(server, topic, "warmup");
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+    }
+
+    static Stream<Arguments> publishErrors() {
+        return Stream.of(
+                Arguments.of("Publish", "{\"message\":\"m\"}", "MISSING_TOPIC"),
+                Arguments.of("Publish", "{\"topic\":\"helloworld/1\",\"message\":\"m\"}", "INVALID_TOPIC"),
+                Arguments.of("Publish", "{\"topic\":\"a..b\",\"message\":\"m\"}", "INVALID_TOPIC"),
+                Arguments.of("Publish", "{\"topic\":\"*\",\"message\":\"m\"}", "INVALID_TOPIC"),
+                Arguments.of("Publish", "{\"topic\":\">\",\"message\":\"m\"}", "INVALID_TOPIC"),
+                Arguments.of("Publish", "{\"topic\":\"t\"}", "MISSING_MESSAGE"),
+                Arguments.of("Token", "{\"topic\":\"a..b\"}", "INVALID_TOPIC"));
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("publishErrors")
+    void unaryErrorsOverJsonAndGrpc(String method, String body, String id) throws InvalidProtocolBufferException {
+        ErrorRows.assertJsonError(server, "/streams/Streams/" + method, body, 400, id);
+        ErrorRows.assertGrpcError(server, StreamsProto.getDescriptor().findServiceByName("Streams")
+                                                      .findMethodByName(method),
+                                  body, Status.Code.INVALID_ARGUMENT, id, "streams");
+    }
+
+    static Stream<Arguments> subscribeErrors() {
+        final String newsToken = token(server, "news");
+        return Stream.of(
+                Arguments.of("", newsToken, 400, Status.Code.INVALID_ARGUMENT, "MISSING_TOPIC"),
+                Arguments.of("a..b", newsToken, 400, Status.Code.INVALID_ARGUMENT, "INVALID_TOPIC"),
+                Arguments.of("news", "", 400, Status.Code.INVALID_ARGUMENT, "MISSING_TOKEN"),
+                Arguments.of("news", "forged.token", 403, Status.Code.PERMISSION_DENIED, "INVALID_TOKEN"),
+                Arguments.of("news", newsToken.substring(0, newsToken.length() - 2) + "AA", 403,
+                             Status.Code.PERMISSION_DENIED, "INVALID_TOKEN"),
+                Arguments.of("sports", newsToken, 403, Status.Code.PERMISSION_DENIED, "FORBIDDEN_TOPIC"));
+    }
+
+    @ParameterizedTest(name = "{4} for topic ''{0}''")
+    @MethodSource("subscribeErrors")
+    void subscribeErrorsOverGrpcAndWebSocket(String topic, String token, int httpStatus, Status.Code code, String id)
+            throws Exception {
+        final Subscriber subscriber = Subscriber.subscribe(server, topic, token);
+        final Status status = subscriber.closed.get(10, TimeUnit.SECONDS);
+        assertEquals(code, status.getCode());
+        assertEquals(id, reason(subscriber.error));
+
+        final ChatSockets.Client socket = ChatSockets.Client.open(socket(server, topic, token), true);
+        assertEquals(1008, socket.closeCode.get(10, TimeUnit.SECONDS));
+        assertEquals(id, socket.closeReason);
+        assertEquals(1, socket.frames.size(), socket.frames.toString());
+        assertTrue(socket.frames.get(0).startsWith("{\"id\":\"" + id + "\",\"code\":" + httpStatus + ','),
+                   socket.frames.get(0));
+    }
+
+    private static String reason(Throwable error) throws InvalidProtocolBufferException {
+        final var details = StatusProto.fromThrowable(error);
+        if (details == null) {
+            return null;
+        }
+        for (var detail : details.getDetailsList()) {
+            if (detail.is(com.google.rpc.ErrorInfo.class)) {
+                return detail.unpack(com.google.rpc.ErrorInfo.class).getReason();
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aSubscriptionCanTakeItsRequestFromTheFirstFrame() throws Exception {
+        final String topic = "first-frame";
+        final ChatSockets.Client socket = ChatSockets.Client.open(
+                URI.create("ws://127.0.0.1:" + server.gateway.port() + "/streams/Subscribe"), true);
+        socket.send("{\"topic\":\"" + topic + "\",\"token\":\"" + token(server, "") + "\"}");
+        warmUp(topic, () -> !socket.frames.isEmpty());
+        publish(server, topic, "{\"hello\":\"world\"}");
+        await("the message", () -> socket.frames.stream().anyMatch(f -> messageOf(f).equals("{\"hello\":\"world\"}")));
+        final String frame = socket.frames.get(socket.frames.size() - 1);
+        assertTrue(frame.startsWith("{\"topic\":\"first-frame\",\"message\":\"{\\\"hello\\\":\\\"world\\\"}\"," +
+                                    "\"sent_at\":\""), frame);
+    }
+
+    @Test
+    void tokensExpire() throws Exception {
+        try (RunningGateway shortLived = RunningGateway.start(new GatewayConfig(
+                "127.0.0.1", 0, dataDir.resolve("ttl"), 1024 * 1024, 2, 64, 64, List.of("*"),
+                Duration.ofSeconds(1), Duration.ofSeconds(30)))) {
+            final String token = token(shortLived, "news");
+            final Subscriber fresh = Subscriber.subscribe(shortLived, "news", token);
+            for (int i = 0; fresh.messages.isEmpty(); i++) {
+                assertTrue(i < 500, "a fresh token was refused: " + fresh.closed.getNow(null));
+                publish(shortLived, "news", "hello");
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            // The token lives one second: subscribe until it is refused as expired.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            StatusRuntimeException refused = null;
+            while (refused == null) {
+                assertTrue(System.nanoTime() < deadline, "the token never expired");
+                try {
+                    StreamsGrpc.newBlockingStub(shortLived.channel)
+                               .withDeadlineAfter(200, TimeUnit.MILLISECONDS)
+                               .subscribe(SubscribeRequest.newBuilder().setTopic("news").setToken(token).build())
+                               .hasNext();
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+                        refused = e;
+                    }
+                }
+            }
+            assertEquals(Status.Code.PERMISSION_DENIED, refused.getStatus().getCode());
+            assertEquals("EXPIRED_TOKEN", reason(refused));
+
+            final ChatSockets.Client socket = ChatSockets.Client.open(socket(shortLived, "news", token), true);
+            assertEquals(1008, socket.closeCode.get(10, TimeUnit.SECONDS));
+            assertEquals("EXPIRED_TOKEN", socket.closeReason);
+        }
+    }
+
+    @Test
+    void everySubscriberReceivesEveryMessageInOrder() throws Exception {
+        final String topic = "fanout";
+        final String token = token(server, topic);
+        final List<ChatSockets.Client> sockets = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            sockets.add(ChatSockets.Client.open(socket(server, topic, token), true));
+        }
+        final List<Subscriber> subscribers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            subscribers.add(Subscriber.subscribe(server, topic, token));
+        }
+        warmUp(topic, () -> sockets.stream().allMatch(s -> !s.frames.isEmpty()) &&
+                            subscribers.stream().allMatch(s -> !s.messages.isEmpty()));
+
+        final List<String> expected = IntStream.range(0, 1000).mapToObj(i -> "m-" + i).collect(Collectors.toList());
+        expected.forEach(message -> publish(server, topic, message));
+
+        for (Subscriber subscriber : subscribers) {
+            await("a gRPC subscriber to receive 1000", () -> withoutWarmups(subscriber.messages).size() >= 1000);
+            assertEquals(expected, withoutWarmups(subscriber.messages));
+        }
+        for (ChatSockets.Client socket : sockets) {
+            await("a WebSocket subscriber to receive 1000", () -> socket.frames.size() >= 1000);
+            await("a WebSocket subscriber to receive 1000",
+                  () -> withoutWarmups(socket.frames.stream().map(StreamsEndToEndTest::messageOf)
+                                                   .collect(Collectors.toList())).size() >= 1000);
+            assertEquals(expected, withoutWarmups(socket.frames.stream().map(StreamsEndToEndTest::messageOf)
+                                                               .collect(Collectors.toList())));
+        }
+        sockets.forEach(s -> s.socket.abort());
+    }
+
+    private static List<String> withoutWarmups(List<String> messages) {
+        return messages.stream().filter(m -> !"warmup".equals(m)).collect(Collectors.toList());
+    }
+
+    @Test
+    void aSubscriberThatStopsReadingIsDroppedWhileOthersReceive() throws Exception {
+        try (RunningGateway small = RunningGateway.start(dataDir.resolve("slow"))) {
+            final String topic = "slow";
+            final String token = token(small, topic);
+            final ChatSockets.Client slow = ChatSockets.Client.open(socket(small, topic, token), false);
+            final Subscriber fast = Subscriber.subscribe(small, topic, token);
+            for (int i = 0; slow.frames.isEmpty() || fast.messages.isEmpty(); i++) {
+                assertTrue(i < 1000, "the subscribers never joined");
+                publish(small, topic, "warmup");
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            dropsTheSlowOne(small, topic, slow, fast);
+        }
+    }
+
+    private static void dropsTheSlowOne(RunningGateway gateway, String topic, ChatSockets.Client slow,
+                                        Subscriber fast) throws Exception {
+        final String big = "x".repeat(64 * 1024);
+        final int count = 600;
+        for (int i = 0; i < count; i++) {
+            publish(gateway, topic, i + big);
+        }
+        await("the reader to receive every message", () -> withoutWarmups(fast.messages).size() == count);
+        slow.readAll();
+        assertEquals(1013, slow.closeCode.get(30, TimeUnit.SECONDS));
+        assertEquals("SLOW_CONSUMER", slow.closeReason);
+        assertTrue(slow.frames.size() < count, "the slow socket was never cut off");
+    }
+}

@@ -1,0 +1,241 @@
+package dev.courier.streams;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import com.google.protobuf.Timestamp;
+
+import dev.courier.proto.streams.Message;
+import dev.courier.proto.streams.PublishResponse;
+import dev.courier.proto.streams.StreamsGrpc;
+import dev.courier.proto.streams.SubscribeRequest;
+import dev.courier.proto.streams.TokenRequest;
+import dev.courier.proto.streams.TokenResponse;
+import dev.courier.streams.bus.Bus;
+import dev.courier.streams.bus.Outbox;
+
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * The Streams service. A published message is serialized once, published on the bus, and written
+ * as those same bytes to every subscriber of its topic; each subscriber has a bounded queue, and
+ * one that stops reading is ended with RESOURCE_EXHAUSTED ({@code SLOW_CONSUMER}) while the others
+ * go on. Publishing never waits for a subscriber.
+ *
+ * <pre>{@code
+ * BindableService streams = Streams.builder()
+ *                                  .bus(bus)
+ *                                  .tokenSecret(TokenKeys.load(dataSource))
+ *                                  .build();
+ * }</pre>
+ */
+public final class Streams implements StreamsGrpc.AsyncService, BindableService {
+
+    /** Returns a new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private final Bus bus;
+    private final Tokens tokens;
+    private final Clock clock;
+    private final Supplier<String> namespace;
+    private final BooleanSupplier callerHasKey;
+    private final int subscriberQueueSize;
+
+    private Streams(Builder builder) {
+        bus = requireNonNull(builder.bus, "bus");
+        clock = builder.clock;
+        tokens = new Tokens(requireNonNull(builder.tokenSecret, "tokenSecret"), clock, builder.tokenTtl);
+        namespace = builder.namespace;
+        callerHasKey = builder.callerHasKey;
+        subscriberQueueSize = builder.subscriberQueueSize;
+    }
+
+    @Override
+    public ServerServiceDefinition bindService() {
+        // Subscribe writes each message as the bytes it was published as, serialized once for all.
+        final ServerServiceDefinition generated = StreamsGrpc.bindService(this);
+        final MethodDescriptor<SubscribeRequest, byte[]> subscribe =
+                StreamsGrpc.getSubscribeMethod().toBuilder(StreamsGrpc.getSubscribeMethod().getRequestMarshaller(),
+                                                           SharedBytes.MARSHALLER)
+                           .build();
+        final ServiceDescriptor descriptor =
+                ServiceDescriptor.newBuilder(StreamsGrpc.SERVICE_NAME)
+                                 .setSchemaDescriptor(StreamsGrpc.getServiceDescriptor().getSchemaDescriptor())
+                                 .addMethod(StreamsGrpc.getPublishMethod())
+                                 .addMethod(subscribe)
+                                 .addMethod(StreamsGrpc.getTokenMethod())
+                                 .build();
+        return ServerServiceDefinition.builder(descriptor)
+                                      .addMethod(generated.getMethod(StreamsGrpc.getPublishMethod()
+                                                                                .getFullMethodName()))
+                                      .addMethod(generated.getMethod(StreamsGrpc.getTokenMethod()
+                                                                                .getFullMethodName()))
+                                      .addMethod(subscribe, ServerCalls.asyncServerStreamingCall(this::subscribeShared))
+                                      .build();
+    }
+
+    @Override
+    public void publish(Message req, StreamObserver<PublishResponse> out) {
+        final StreamsError invalid = topicError(req.getTopic());
+        if (invalid != null) {
+            out.onError(invalid.toException());
+            return;
+        }
+        if (req.getMessageBytes().isEmpty()) {
+            out.onError(StreamsError.MISSING_MESSAGE.toException());
+            return;
+        }
+        if (req.getMessageBytes().size() > Limits.MAX_MESSAGE_BYTES) {
+            out.onError(StreamsError.MESSAGE_TOO_LONG.toException());
+            return;
+        }
+        final Instant now = clock.instant();
+        final byte[] payload = req.toBuilder()
+                                  .setSentAt(Timestamp.newBuilder()
+                                                      .setSeconds(now.getEpochSecond())
+                                                      .setNanos(now.getNano()))
+                                  .build()
+                                  .toByteArray();
+        bus.publish(subject(namespace.get(), req.getTopic()), payload);
+        out.onNext(PublishResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void token(TokenRequest req, StreamObserver<TokenResponse> out) {
+        if (!req.getTopic().isEmpty() && !Topics.isValid(req.getTopic())) {
+            out.onError(StreamsError.INVALID_TOPIC.toException());
+            return;
+        }
+        out.onNext(TokenResponse.newBuilder().setToken(tokens.mint(namespace.get(), req.getTopic())).build());
+        out.onCompleted();
+    }
+
+    /** Subscribe, writing each message as the bytes it was published as. */
+    void subscribeShared(SubscribeRequest req, StreamObserver<byte[]> responseObserver) {
+        final ServerCallStreamObserver<byte[]> out = (ServerCallStreamObserver<byte[]>) responseObserver;
+        final Outbox<byte[]> outbox = new Outbox<>(out, subscriberQueueSize, StreamsError.SLOW_CONSUMER.toException());
+        out.setOnCancelHandler(outbox::cancelled);
+        out.setOnReadyHandler(outbox::drain);
+        final String ns = namespace.get();
+        StreamsError invalid = topicError(req.getTopic());
+        if (invalid == null) {
+            if (!req.getToken().isEmpty()) {
+                invalid = tokens.check(req.getToken(), ns, req.getTopic());
+            } else if (!callerHasKey.getAsBoolean()) {
+                invalid = StreamsError.MISSING_TOKEN;
+            }
+        }
+        if (invalid != null) {
+            outbox.fail(invalid.toException());
+            return;
+        }
+        outbox.subscribed(bus.subscribe(subject(ns, req.getTopic()), outbox::offer));
+    }
+
+    private static StreamsError topicError(String topic) {
+        if (topic.isEmpty()) {
+            return StreamsError.MISSING_TOPIC;
+        }
+        return Topics.isValid(topic) ? null : StreamsError.INVALID_TOPIC;
+    }
+
+    private static String subject(String ns, String topic) {
+        return "streams." + ns + '.' + topic;
+    }
+
+    /** Builds a {@link Streams} service. */
+    public static final class Builder {
+
+        private Bus bus;
+        private byte[] tokenSecret;
+        private Duration tokenTtl = Duration.ofSeconds(60);
+        private Clock clock = Clock.systemUTC();
+        private Supplier<String> namespace = () -> "default";
+        private BooleanSupplier callerHasKey = () -> false;
+        private int subscriberQueueSize = Limits.DEFAULT_QUEUE;
+
+        private Builder() {}
+
+        /** What carries published messages to the subscribers of every node (required). */
+        public Builder bus(Bus bus) {
+            this.bus = requireNonNull(bus, "bus");
+            return this;
+        }
+
+        /**
+         * The secret that signs tokens (required); every node of a deployment needs the same one.
+         */
+        public Builder tokenSecret(byte[] tokenSecret) {
+            requireNonNull(tokenSecret, "tokenSecret");
+            if (tokenSecret.length < 16) {
+                throw new IllegalArgumentException("tokenSecret: " + tokenSecret.length +
+                                                   " bytes (expected: >= 16)");
+            }
+            this.tokenSecret = tokenSecret.clone();
+            return this;
+        }
+
+        /** How long a token is valid (default 60 seconds). */
+        public Builder tokenTtl(Duration tokenTtl) {
+            requireNonNull(tokenTtl, "tokenTtl");
+            if (tokenTtl.isNegative() || tokenTtl.isZero()) {
+                throw new IllegalArgumentException("tokenTtl: " + tokenTtl + " (expected: > 0)");
+            }
+            this.tokenTtl = tokenTtl;
+            return this;
+        }
+
+        /** The clock of sent_at and of token expiry (default: the system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Names the namespace of the current call, read on the calling thread (default: "default"). */
+        public Builder namespace(Supplier<String> namespace) {
+            this.namespace = requireNonNull(namespace, "namespace");
+            return this;
+        }
+
+        /**
+         * Whether the current call carries an API key, which lets it subscribe without a token
+         * (default: never, so every subscription needs a token).
+         */
+        public Builder callerHasKey(BooleanSupplier callerHasKey) {
+            this.callerHasKey = requireNonNull(callerHasKey, "callerHasKey");
+            return this;
+        }
+
+        /**
+         * Messages that may wait for a subscriber that does not read; past that the subscription
+         * ends with RESOURCE_EXHAUSTED (default 1024).
+         */
+        public Builder subscriberQueueSize(int subscriberQueueSize) {
+            if (subscriberQueueSize < 1) {
+                throw new IllegalArgumentException("subscriberQueueSize: " + subscriberQueueSize +
+                                                   " (expected: >= 1)");
+            }
+            this.subscriberQueueSize = subscriberQueueSize;
+            return this;
+        }
+
+        /** Returns the service. */
+        public Streams build() {
+            return new Streams(this);
+        }
+    }
+}
