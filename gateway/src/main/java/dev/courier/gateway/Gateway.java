@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,7 @@ import com.linecorp.armeria.server.websocket.WebSocketService;
 import dev.courier.chat.Chat;
 import dev.courier.chat.store.JdbcChatStore;
 import dev.courier.streams.Streams;
+import dev.courier.streams.Tokens;
 import dev.courier.streams.bus.Bus;
 import dev.courier.streams.bus.InProcessBus;
 import dev.courier.streams.store.TokenKeys;
@@ -79,6 +82,7 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config) {
         requireNonNull(config, "config");
+        final Optional<ApiKeys> keys = apiKeys(config);
         final HikariDataSource dataSource = openDatabase(config);
         final ExecutorService storeExecutor =
                 StoreExecutor.create("store", config.dbPoolSize(), config.storeQueueSize());
@@ -86,21 +90,26 @@ public final class Gateway implements AutoCloseable {
         io.grpc.Server inProcessServer = null;
         ManagedChannel inProcessChannel = null;
         try {
+            final Tokens tokens = Tokens.of(TokenKeys.load(dataSource), Clock.systemUTC(), config.tokenTtl());
+            final Auth auth = new Auth(keys, tokens);
             final List<BindableService> services = List.of(
                     Threads.builder()
                            .store(JdbcThreadStore.migrate(dataSource))
                            .executor(storeExecutor)
+                           .namespace(Auth::namespace)
                            .build(),
                     Chat.builder()
                         .store(JdbcChatStore.migrate(dataSource))
                         .bus(bus)
                         .executor(storeExecutor)
+                        .namespace(Auth::namespace)
                         .connectionQueueSize(config.streamQueueSize())
                         .build(),
                     Streams.builder()
                            .bus(bus)
-                           .tokenSecret(TokenKeys.load(dataSource))
-                           .tokenTtl(config.tokenTtl())
+                           .tokens(tokens)
+                           .namespace(Auth::namespace)
+                           .callerHasKey(Auth::hasKey)
                            .subscriberQueueSize(config.streamQueueSize())
                            .build());
 
@@ -112,12 +121,13 @@ public final class Gateway implements AutoCloseable {
             services.forEach(inProcess::addService);
             inProcess.addService(ProtoReflectionServiceV1.newInstance())
                      .addService(v1alphaReflection())
-                     .addService(new HealthStatusManager().getHealthService());
+                     .addService(new HealthStatusManager().getHealthService())
+                     .intercept(auth);
             inProcessServer = inProcess.build().start();
             inProcessChannel = InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
 
             final List<ServiceDescriptor> contracts = Contracts.services();
-            final Server server = server(config, services, inProcessChannel,
+            final Server server = server(config, keys, auth, services, inProcessChannel,
                                          JsonGateway.of(contracts, inProcessChannel),
                                          WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
@@ -139,7 +149,8 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Server server(GatewayConfig config, List<BindableService> services, Channel channel,
+    private static Server server(GatewayConfig config, Optional<ApiKeys> keys, Auth auth,
+                                 List<BindableService> services, Channel channel,
                                  JsonGateway json, WebSocketBridge webSockets, ConnectBridge connect) {
         final ServerBuilder sb = Server.builder();
         if (GatewayConfig.LOOPBACK.equals(config.host())) {
@@ -160,7 +171,7 @@ public final class Gateway implements AutoCloseable {
                     io.grpc.reflection.v1.ServerReflectionGrpc.getServiceDescriptor(), channel))
             .addService(GrpcForwarder.forward(
                     io.grpc.reflection.v1alpha.ServerReflectionGrpc.getServiceDescriptor(), channel));
-        sb.service(grpc.enableHealthCheckService(true).build());
+        sb.service(grpc.enableHealthCheckService(true).intercept(auth).build());
         for (String path : connect.paths()) {
             sb.route().path(path).methods(HttpMethod.POST).consumes(ConnectBridge.contentTypes()).build(connect);
         }
@@ -182,11 +193,39 @@ public final class Gateway implements AutoCloseable {
                                                             " may not open WebSockets here")));
         }
 
-        sb.serviceUnder("/docs", DocService.builder().build());
+        final DocService docs = DocService.builder().build();
+        sb.serviceUnder("/docs", keys.isEmpty() ? docs : docs.decorate((delegate, ctx, req) -> {
+            // With keys, the documentation (which can call every method) needs one too.
+            final String authorization = req.headers().get("authorization", "");
+            final boolean valid = authorization.regionMatches(true, 0, "Bearer ", 0, 7) &&
+                                  keys.get().namespaceOf(authorization.substring(7).strip()).isPresent();
+            return valid ? delegate.serve(ctx, req)
+                         : MicroError.of(HttpStatus.UNAUTHORIZED, "MISSING_API_KEY",
+                                         "The documentation needs authorization: Bearer <key>");
+        }));
         sb.service("/health", HealthCheckService.of());
         sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
         sb.serviceUnder("/", json);
         return sb.build();
+    }
+
+    /** Reads the API keys, and refuses to expose a server without them unless told to. */
+    private static Optional<ApiKeys> apiKeys(GatewayConfig config) {
+        if (!config.keyed()) {
+            if (!config.loopbackOnly() && !config.insecureOpen()) {
+                throw new GatewayStartException(
+                        "refusing to listen on " + config.host() + " without API keys: set MICRO_API_KEYS " +
+                        "or --api-keys-file, or pass --insecure-open to trust every caller", null);
+            }
+            logger.warn("No API keys are configured: every caller is trusted and may act in any namespace{}",
+                        config.loopbackOnly() ? " (listening on loopback only)" : " (--insecure-open)");
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ApiKeys.load(config.apiKeys(), config.apiKeysFile()));
+        } catch (RuntimeException e) {
+            throw new GatewayStartException("invalid API keys: " + e.getMessage(), e);
+        }
     }
 
     @SuppressWarnings("deprecation")

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything a gateway needs to start, built once by {@link Main}: defaults, then environment,
@@ -37,10 +38,18 @@ import java.util.List;
  * @param pingInterval how often WebSocket clients are pinged; one that has not answered the
  *                     previous ping is disconnected. Flag {@code --ping-interval} (seconds), env
  *                     {@code PING_INTERVAL}, default 30 seconds.
+ * @param apiKeys API keys and their namespaces, as {@code key=namespace}. Env
+ *                {@code MICRO_API_KEYS} (comma-separated), default none.
+ * @param apiKeysFile a file of API keys, one {@code key namespace} per line, a key given as
+ *                    itself or as {@code sha256:<hex>}; re-read when it changes. Flag
+ *                    {@code --api-keys-file}, env {@code API_KEYS_FILE}, default none.
+ * @param insecureOpen with no API keys, listen on other addresses than loopback all the same,
+ *                     trusting every caller. Flag {@code --insecure-open}, default off.
  */
 public record GatewayConfig(String host, int port, Path dataDir, int maxRequestBytes, int dbPoolSize,
                             int storeQueueSize, int streamQueueSize, List<String> allowedOrigins,
-                            Duration tokenTtl, Duration pingInterval) {
+                            Duration tokenTtl, Duration pingInterval, List<String> apiKeys,
+                            Optional<Path> apiKeysFile, boolean insecureOpen) {
 
     /** The host that means the loopback addresses of both IP families. */
     public static final String LOOPBACK = "localhost";
@@ -58,6 +67,8 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         check("store-queue-size", storeQueueSize, 1, 1_000_000);
         check("stream-queue-size", streamQueueSize, 1, 1_000_000);
         allowedOrigins = List.copyOf(requireNonNull(allowedOrigins, "allowedOrigins"));
+        apiKeys = List.copyOf(requireNonNull(apiKeys, "apiKeys"));
+        requireNonNull(apiKeysFile, "apiKeysFile");
         requireNonNull(tokenTtl, "tokenTtl");
         requireNonNull(pingInterval, "pingInterval");
         if (tokenTtl.toSeconds() < 1) {
@@ -79,10 +90,112 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         return allowedOrigins.isEmpty() || allowedOrigins.contains("*");
     }
 
-    /** Returns the defaults, listening on the loopback addresses at the given port. */
-    public static GatewayConfig defaults(int port, Path dataDir) {
-        return new GatewayConfig(LOOPBACK, port, dataDir, 1024 * 1024, 10, 4096, 1024, List.of("*"),
-                                 Duration.ofSeconds(60), Duration.ofSeconds(30));
+    /** Whether API keys are configured: then every call needs one (or a token). */
+    public boolean keyed() {
+        return !apiKeys.isEmpty() || apiKeysFile.isPresent();
+    }
+
+    /** Whether the host is a loopback address, reachable from this machine only. */
+    public boolean loopbackOnly() {
+        return LOOPBACK.equals(host) || "127.0.0.1".equals(host) || "::1".equals(host) ||
+               host.startsWith("127.");
+    }
+
+    /** Returns a builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link GatewayConfig}, starting from the defaults. */
+    public static final class Builder {
+
+        private String host = LOOPBACK;
+        private int port = 8080;
+        private Path dataDir = Path.of("data");
+        private int maxRequestBytes = 1024 * 1024;
+        private int dbPoolSize = 10;
+        private int storeQueueSize = 4096;
+        private int streamQueueSize = 1024;
+        private List<String> allowedOrigins = List.of("*");
+        private Duration tokenTtl = Duration.ofSeconds(60);
+        private Duration pingInterval = Duration.ofSeconds(30);
+        private List<String> apiKeys = List.of();
+        private Optional<Path> apiKeysFile = Optional.empty();
+        private boolean insecureOpen;
+
+        private Builder() {}
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder maxRequestBytes(int maxRequestBytes) {
+            this.maxRequestBytes = maxRequestBytes;
+            return this;
+        }
+
+        public Builder dbPoolSize(int dbPoolSize) {
+            this.dbPoolSize = dbPoolSize;
+            return this;
+        }
+
+        public Builder storeQueueSize(int storeQueueSize) {
+            this.storeQueueSize = storeQueueSize;
+            return this;
+        }
+
+        public Builder streamQueueSize(int streamQueueSize) {
+            this.streamQueueSize = streamQueueSize;
+            return this;
+        }
+
+        public Builder allowedOrigins(List<String> allowedOrigins) {
+            this.allowedOrigins = allowedOrigins;
+            return this;
+        }
+
+        public Builder tokenTtl(Duration tokenTtl) {
+            this.tokenTtl = tokenTtl;
+            return this;
+        }
+
+        public Builder pingInterval(Duration pingInterval) {
+            this.pingInterval = pingInterval;
+            return this;
+        }
+
+        public Builder apiKeys(List<String> apiKeys) {
+            this.apiKeys = apiKeys;
+            return this;
+        }
+
+        public Builder apiKeysFile(Optional<Path> apiKeysFile) {
+            this.apiKeysFile = apiKeysFile;
+            return this;
+        }
+
+        public Builder insecureOpen(boolean insecureOpen) {
+            this.insecureOpen = insecureOpen;
+            return this;
+        }
+
+        /** Returns the configuration, checked. */
+        public GatewayConfig build() {
+            return new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
+                                     streamQueueSize, allowedOrigins, tokenTtl, pingInterval, apiKeys,
+                                     apiKeysFile, insecureOpen);
+        }
     }
 
     private static void check(String name, int value, int min, int max) {

@@ -3,6 +3,7 @@ package dev.courier.gateway;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -72,6 +73,20 @@ public final class Main implements Callable<Integer> {
                           "disconnected (env PING_INTERVAL; default ${DEFAULT-VALUE}).")
     private long pingIntervalSeconds;
 
+    @Option(names = "--api-keys-file", defaultValue = "${env:API_KEYS_FILE}",
+            description = "File of API keys, one 'key namespace' per line; a key may be written as " +
+                          "sha256:<hex>. Re-read when it changes (env API_KEYS_FILE). Keys may also " +
+                          "come from env MICRO_API_KEYS=key1=ns1,key2=ns2.")
+    private Path apiKeysFile;
+
+    @Option(names = "--insecure-open",
+            description = "Without API keys, listen on addresses other than loopback anyway, " +
+                          "trusting every caller.")
+    private boolean insecureOpen;
+
+    @Option(names = "--micro-api-keys", hidden = true, split = ",", defaultValue = "${env:MICRO_API_KEYS}")
+    private List<String> apiKeys;
+
     /** Starts the gateway and waits until the process is stopped. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -81,9 +96,21 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         final GatewayConfig config;
         try {
-            config = new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
-                                       streamQueueSize, allowedOrigins, Duration.ofSeconds(tokenTtlSeconds),
-                                       Duration.ofSeconds(pingIntervalSeconds));
+            config = GatewayConfig.builder()
+                                  .host(host)
+                                  .port(port)
+                                  .dataDir(dataDir)
+                                  .maxRequestBytes(maxRequestBytes)
+                                  .dbPoolSize(dbPoolSize)
+                                  .storeQueueSize(storeQueueSize)
+                                  .streamQueueSize(streamQueueSize)
+                                  .allowedOrigins(allowedOrigins)
+                                  .tokenTtl(Duration.ofSeconds(tokenTtlSeconds))
+                                  .pingInterval(Duration.ofSeconds(pingIntervalSeconds))
+                                  .apiKeys(apiKeys == null ? List.of() : apiKeys)
+                                  .apiKeysFile(Optional.ofNullable(apiKeysFile))
+                                  .insecureOpen(insecureOpen)
+                                  .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
         }

@@ -30,7 +30,8 @@ class GatewayHttpTest {
 
     @BeforeAll
     static void start() {
-        server = RunningGateway.start(new GatewayConfig("127.0.0.1", 0, dataDir, 64 * 1024, 2, 64, 64, java.util.List.of("*"), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(30)));
+        server = RunningGateway.start(GatewayConfig.builder().host("127.0.0.1").port(0).dataDir(dataDir).maxRequestBytes(64 * 1024)
+                                                       .dbPoolSize(2).storeQueueSize(64).streamQueueSize(64).build());
     }
 
     @AfterAll
@@ -113,10 +114,19 @@ class GatewayHttpTest {
     }
 
     @Test
-    void methodsWithoutImplementationAnswerNotImplemented() {
-        final HttpResponse<String> response = server.post("/streams/Publish", "{\"topic\":\"a\",\"message\":\"b\"}");
-        assertEquals(501, response.statusCode(), response.body());
-        assertTrue(response.body().contains("\"id\":\"UNIMPLEMENTED\""), response.body());
+    void unknownGrpcMethodAnswersUnimplemented() {
+        final io.grpc.MethodDescriptor<byte[], byte[]> unknown =
+                io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+                                        .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+                                        .setFullMethodName("nothing.Here/At")
+                                        .setRequestMarshaller(GrpcForwarder.BYTES)
+                                        .setResponseMarshaller(GrpcForwarder.BYTES)
+                                        .build();
+        final io.grpc.StatusRuntimeException error = org.junit.jupiter.api.Assertions.assertThrows(
+                io.grpc.StatusRuntimeException.class,
+                () -> io.grpc.stub.ClientCalls.blockingUnaryCall(server.channel, unknown,
+                                                                 io.grpc.CallOptions.DEFAULT, new byte[0]));
+        assertEquals(io.grpc.Status.Code.UNIMPLEMENTED, error.getStatus().getCode());
     }
 
     @Test

@@ -38,7 +38,8 @@ final class RunningGateway implements AutoCloseable {
 
     /** Starts a gateway with the default settings on the given data directory. */
     static RunningGateway start(Path dataDir) {
-        return start(new GatewayConfig("127.0.0.1", 0, dataDir, 1024 * 1024, 4, 1024, 64, java.util.List.of("*"), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(30)));
+        return start(GatewayConfig.builder().host("127.0.0.1").port(0).dataDir(dataDir).dbPoolSize(4).storeQueueSize(1024)
+                                          .streamQueueSize(64).build());
     }
 
     static RunningGateway start(GatewayConfig config) {
@@ -49,12 +50,15 @@ final class RunningGateway implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + gateway.port() + path);
     }
 
-    /** POSTs a JSON body. */
-    HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(uri(path))
-                               .header("Content-Type", "application/json")
-                               .POST(BodyPublishers.ofString(json))
-                               .build());
+    /** POSTs a JSON body, with headers given as name, value, name, value… */
+    HttpResponse<String> post(String path, String json, String... headers) {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                                                       .header("Content-Type", "application/json")
+                                                       .POST(BodyPublishers.ofString(json));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request.build());
     }
 
     HttpResponse<String> send(HttpRequest request) {

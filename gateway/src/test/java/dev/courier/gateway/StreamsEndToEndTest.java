@@ -49,8 +49,8 @@ class StreamsEndToEndTest {
 
     @BeforeAll
     static void start() {
-        server = RunningGateway.start(new GatewayConfig("127.0.0.1", 0, dataDir, 1024 * 1024, 4, 1024, 4096,
-                                                        List.of("*"), Duration.ofSeconds(60), Duration.ofSeconds(30)));
+        server = RunningGateway.start(GatewayConfig.builder().host("127.0.0.1").port(0).dataDir(dataDir).dbPoolSize(4)
+                                                    .streamQueueSize(4096).build());
     }
 
     @AfterAll
@@ -206,9 +206,8 @@ class StreamsEndToEndTest {
 
     @Test
     void tokensExpire() throws Exception {
-        try (RunningGateway shortLived = RunningGateway.start(new GatewayConfig(
-                "127.0.0.1", 0, dataDir.resolve("ttl"), 1024 * 1024, 2, 64, 64, List.of("*"),
-                Duration.ofSeconds(1), Duration.ofSeconds(30)))) {
+        try (RunningGateway shortLived = RunningGateway.start(GatewayConfig.builder().host("127.0.0.1").port(0).dataDir(dataDir.resolve("ttl"))
+                             .dbPoolSize(2).streamQueueSize(64).tokenTtl(Duration.ofSeconds(1)).build())) {
             final String token = token(shortLived, "news");
             final Subscriber fresh = Subscriber.subscribe(shortLived, "news", token);
             for (int i = 0; fresh.messages.isEmpty(); i++) {

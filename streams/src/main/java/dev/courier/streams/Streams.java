@@ -57,7 +57,9 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
     private Streams(Builder builder) {
         bus = requireNonNull(builder.bus, "bus");
         clock = builder.clock;
-        tokens = new Tokens(requireNonNull(builder.tokenSecret, "tokenSecret"), clock, builder.tokenTtl);
+        tokens = builder.tokens != null
+                 ? builder.tokens
+                 : Tokens.of(requireNonNull(builder.tokenSecret, "tokenSecret"), clock, builder.tokenTtl);
         namespace = builder.namespace;
         callerHasKey = builder.callerHasKey;
         subscriberQueueSize = builder.subscriberQueueSize;
@@ -109,7 +111,12 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
                                                       .setNanos(now.getNano()))
                                   .build()
                                   .toByteArray();
-        bus.publish(subject(namespace.get(), req.getTopic()), payload);
+        final String ns = namespace.get();
+        if (ns == null) {
+            out.onError(StreamsError.MISSING_TOKEN.toException());
+            return;
+        }
+        bus.publish(subject(ns, req.getTopic()), payload);
         out.onNext(PublishResponse.getDefaultInstance());
         out.onCompleted();
     }
@@ -120,7 +127,12 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
             out.onError(StreamsError.INVALID_TOPIC.toException());
             return;
         }
-        out.onNext(TokenResponse.newBuilder().setToken(tokens.mint(namespace.get(), req.getTopic())).build());
+        final String ns = namespace.get();
+        if (ns == null) {
+            out.onError(StreamsError.MISSING_TOKEN.toException());
+            return;
+        }
+        out.onNext(TokenResponse.newBuilder().setToken(tokens.mint(ns, req.getTopic())).build());
         out.onCompleted();
     }
 
@@ -143,7 +155,9 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
             outbox.fail(invalid.toException());
             return;
         }
-        outbox.subscribed(bus.subscribe(subject(ns, req.getTopic()), outbox::offer));
+        // A caller without a key subscribes in the namespace its token was minted in.
+        final String subscribed = ns != null ? ns : tokens.namespaceOf(req.getToken());
+        outbox.subscribed(bus.subscribe(subject(subscribed, req.getTopic()), outbox::offer));
     }
 
     private static StreamsError topicError(String topic) {
@@ -161,6 +175,7 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
     public static final class Builder {
 
         private Bus bus;
+        private Tokens tokens;
         private byte[] tokenSecret;
         private Duration tokenTtl = Duration.ofSeconds(60);
         private Clock clock = Clock.systemUTC();
@@ -189,6 +204,12 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
             return this;
         }
 
+        /** The tokens to mint and check, instead of a secret and a time to live. */
+        public Builder tokens(Tokens tokens) {
+            this.tokens = requireNonNull(tokens, "tokens");
+            return this;
+        }
+
         /** How long a token is valid (default 60 seconds). */
         public Builder tokenTtl(Duration tokenTtl) {
             requireNonNull(tokenTtl, "tokenTtl");
@@ -205,7 +226,11 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
             return this;
         }
 
-        /** Names the namespace of the current call, read on the calling thread (default: "default"). */
+        /**
+         * Names the namespace of the current call, read on the calling thread (default: "default").
+         * Null means the caller is not authenticated: it may only subscribe, with a token, in the
+         * token's namespace.
+         */
         public Builder namespace(Supplier<String> namespace) {
             this.namespace = requireNonNull(namespace, "namespace");
             return this;
