@@ -147,7 +147,7 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
         if (invalid == null) {
             if (!req.getToken().isEmpty()) {
                 invalid = tokens.check(req.getToken(), ns, req.getTopic());
-            } else if (!callerHasKey.getAsBoolean()) {
+            } else if (ns == null || !callerHasKey.getAsBoolean()) {
                 invalid = StreamsError.MISSING_TOKEN;
             }
         }

@@ -19,7 +19,7 @@ enum StreamsError {
                   "Invalid topic: letters, digits, '-' and '_' in tokens separated by single dots, at most " +
                   Topics.MAX_LENGTH + " characters"),
     MISSING_MESSAGE(Code.INVALID_ARGUMENT, "Missing message"),
-    MESSAGE_TOO_LONG(Code.INVALID_ARGUMENT, "message is longer than " + Limits.MAX_MESSAGE_BYTES + " bytes"),
+    MESSAGE_TOO_LONG(Code.INVALID_ARGUMENT, "The message is longer than " + Limits.MAX_MESSAGE_BYTES + " bytes"),
     MISSING_TOKEN(Code.INVALID_ARGUMENT, "Missing token: get one from Streams.Token"),
     INVALID_TOKEN(Code.PERMISSION_DENIED, "Invalid token"),
     EXPIRED_TOKEN(Code.PERMISSION_DENIED, "Expired token: get a new one from Streams.Token"),
