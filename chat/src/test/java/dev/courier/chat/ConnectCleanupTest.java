@@ -18,7 +18,7 @@ import io.grpc.Status;
 class ConnectCleanupTest {
 
     /** Streams per way of ending. */
-    private static final int STREAMS = 1000;
+    private static final int STREAMS = 5000;
 
     @TempDir
     Path dataDir;

@@ -234,6 +234,17 @@ class ApiKeysTest {
         assertEquals(1008, anonymous.closeCode.get(10, TimeUnit.SECONDS));
         assertEquals("MISSING_API_KEY", anonymous.closeReason);
 
+        final URI connect = URI.create("ws://127.0.0.1:" + port + "/chat/Chat/Connect?chat_id=" + chatId +
+                                       "&user_id=web");
+        final ChatSockets.Client wrongKey = ChatSockets.Client.open(
+                connect, true, "Authorization", "Bearer wrong-key-wrong-key-wrong");
+        assertEquals(1008, wrongKey.closeCode.get(10, TimeUnit.SECONDS));
+        assertEquals("INVALID_API_KEY", wrongKey.closeReason);
+        final ChatSockets.Client otherNamespace = ChatSockets.Client.open(
+                URI.create(connect + "&micro_namespace=tenant-b"), true, "Authorization", "Bearer " + KEY_A);
+        assertEquals(1008, otherNamespace.closeCode.get(10, TimeUnit.SECONDS));
+        assertEquals("FORBIDDEN_NAMESPACE", otherNamespace.closeReason);
+
         final String restricted = streamsA.token(TokenRequest.newBuilder().setTopic("news").build()).getToken();
         final ChatSockets.Client scoped = ChatSockets.Client.open(URI.create(
                 "ws://127.0.0.1:" + port + "/chat/Chat/Connect?chat_id=" + chatId + "&user_id=web&token=" +

@@ -31,9 +31,13 @@ final class ChatSockets {
             this.reads = reads;
         }
 
-        static Client open(URI uri, boolean reads) throws Exception {
+        static Client open(URI uri, boolean reads, String... headers) throws Exception {
             final Client client = new Client(reads);
-            client.socket = http.newWebSocketBuilder().buildAsync(uri, client).get(10, TimeUnit.SECONDS);
+            final WebSocket.Builder builder = http.newWebSocketBuilder();
+            for (int i = 0; i < headers.length; i += 2) {
+                builder.header(headers[i], headers[i + 1]);
+            }
+            client.socket = builder.buildAsync(uri, client).get(10, TimeUnit.SECONDS);
             return client;
         }
 

@@ -136,6 +136,8 @@ class StreamsEndToEndTest {
                 Arguments.of("Publish", "{\"topic\":\"*\",\"message\":\"m\"}", "INVALID_TOPIC"),
                 Arguments.of("Publish", "{\"topic\":\">\",\"message\":\"m\"}", "INVALID_TOPIC"),
                 Arguments.of("Publish", "{\"topic\":\"t\"}", "MISSING_MESSAGE"),
+                Arguments.of("Publish", "{\"topic\":\"t\",\"message\":\"" + "m".repeat(256 * 1024 + 1) + "\"}",
+                             "MESSAGE_TOO_LONG"),
                 Arguments.of("Token", "{\"topic\":\"a..b\"}", "INVALID_TOPIC"));
     }
 
