@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.courier.chat.store.JdbcChatStore;
@@ -85,11 +84,7 @@ final class RunningChat implements AutoCloseable {
         requireNonNull(dataDir, "dataDir");
         requireNonNull(clock, "clock");
         final String name = "chat-test-" + UUID.randomUUID();
-        final HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("chat") + ";LOCK_TIMEOUT=10000");
-        hikari.setMaximumPoolSize(POOL_SIZE);
-        hikari.setPoolName(name);
-        final HikariDataSource dataSource = new HikariDataSource(hikari);
+        final HikariDataSource dataSource = TestDatabase.open(dataDir, "chat", POOL_SIZE);
         final ThreadPoolExecutor storeExecutor = storeExecutor(name + "-store");
         final CountingBus bus = new CountingBus(new InProcessBus());
         final CallEvents calls = new CallEvents();

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.Int32Value;
 import com.google.protobuf.Timestamp;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.courier.proto.threads.Conversation;
@@ -57,12 +56,7 @@ final class RunningThreads implements AutoCloseable {
         requireNonNull(dataDir, "dataDir");
         requireNonNull(clock, "clock");
         final String name = "threads-test-" + UUID.randomUUID();
-        final HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("threads") +
-                          ";LOCK_TIMEOUT=10000");
-        hikari.setMaximumPoolSize(POOL_SIZE);
-        hikari.setPoolName(name);
-        final HikariDataSource dataSource = new HikariDataSource(hikari);
+        final HikariDataSource dataSource = TestDatabase.open(dataDir, "threads", POOL_SIZE);
         final ExecutorService storeExecutor = StoreExecutor.create(name + "-store", POOL_SIZE, 1024);
         try {
             final Server server = InProcessServerBuilder.forName(name)
