@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import com.google.protobuf.ByteString;
 
 import dev.courier.chat.store.ChatStore;
+import dev.courier.chat.store.StoreException;
 import dev.courier.proto.chat.ChatGrpc;
 import dev.courier.proto.chat.HistoryRequest;
 import dev.courier.proto.chat.HistoryResponse;
@@ -31,6 +32,7 @@ import dev.courier.proto.chat.NewResponse;
 import dev.courier.proto.chat.SendRequest;
 import dev.courier.proto.chat.SendResponse;
 import dev.courier.streams.bus.Bus;
+import dev.courier.streams.bus.BusUnavailableException;
 import dev.courier.streams.bus.Outbox;
 
 import io.grpc.BindableService;
@@ -321,8 +323,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                     out.onError(e);
                     return;
                 } catch (RuntimeException e) {
-                    logger.warn("A store call failed", e);
-                    out.onError(ChatError.STORAGE_ERROR.toException());
+                    out.onError(failure(e).toException());
                     return;
                 }
                 out.onNext(response);
@@ -345,8 +346,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                 } catch (StatusRuntimeException e) {
                     outbox.fail(e);
                 } catch (RuntimeException e) {
-                    logger.warn("A store call failed", e);
-                    outbox.fail(ChatError.STORAGE_ERROR.toException());
+                    outbox.fail(failure(e).toException());
                 }
                 after.run();
             });
@@ -354,6 +354,20 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
             outbox.fail(ChatError.BUSY.toException());
             after.run();
         }
+    }
+
+    /** The error a client gets for a failure of the store or the bus; the cause stays in the log. */
+    private static ChatError failure(RuntimeException e) {
+        if (e instanceof BusUnavailableException) {
+            logger.warn("The bus failed: {}", e.getMessage());
+            return ChatError.BUS_UNAVAILABLE;
+        }
+        if (e instanceof StoreException && ((StoreException) e).unavailable()) {
+            logger.warn("The store failed: {}", e.getMessage());
+            return ChatError.STORE_UNAVAILABLE;
+        }
+        logger.warn("A store call failed", e);
+        return ChatError.STORAGE_ERROR;
     }
 
     @FunctionalInterface

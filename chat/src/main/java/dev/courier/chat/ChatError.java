@@ -41,6 +41,9 @@ enum ChatError {
     SLOW_CONSUMER("chat.Connect.SlowConsumer", Code.RESOURCE_EXHAUSTED,
                   "The connection did not read its messages fast enough; reconnect and read History"),
     BUSY("chat.Busy", Code.RESOURCE_EXHAUSTED, "Too many requests waiting for the store; retry later"),
+    STORE_UNAVAILABLE("chat.StoreUnavailable", Code.UNAVAILABLE, "The store is out of reach; retry later"),
+    BUS_UNAVAILABLE("chat.BusUnavailable", Code.UNAVAILABLE,
+                    "Messages cannot be delivered right now; retry later"),
     STORAGE_ERROR("chat.StorageError", Code.INTERNAL, "The store failed; see the server log");
 
     private static final String DOMAIN = "chat";

@@ -36,6 +36,7 @@ import dev.courier.streams.Streams;
 import dev.courier.streams.Tokens;
 import dev.courier.streams.bus.Bus;
 import dev.courier.streams.bus.InProcessBus;
+import dev.courier.streams.bus.NatsBus;
 import dev.courier.streams.store.TokenKeys;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
@@ -86,7 +87,14 @@ public final class Gateway implements AutoCloseable {
         final HikariDataSource dataSource = openDatabase(config);
         final ExecutorService storeExecutor =
                 StoreExecutor.create("store", config.dbPoolSize(), config.storeQueueSize());
-        final Bus bus = new InProcessBus();
+        final Bus bus;
+        try {
+            bus = openBus(config);
+        } catch (GatewayStartException e) {
+            storeExecutor.shutdownNow();
+            dataSource.close();
+            throw e;
+        }
         io.grpc.Server inProcessServer = null;
         ManagedChannel inProcessChannel = null;
         try {
@@ -234,25 +242,57 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static HikariDataSource openDatabase(GatewayConfig config) {
-        try {
-            Files.createDirectories(config.dataDir());
-        } catch (IOException e) {
-            throw new GatewayStartException("cannot create the data directory " + config.dataDir() +
-                                            ": " + e.getMessage(), e);
-        }
         final HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl("jdbc:h2:file:" + config.dataDir().toAbsolutePath().resolve("courier") +
-                          // Writers of one conversation queue on its row: wait for them, and let
-                          // close() (not a JVM hook of H2's) shut the database after requests end.
-                          ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE");
+        if (config.databaseUrl().isPresent()) {
+            hikari.setJdbcUrl(config.databaseUrl().get());
+            config.databaseUser().ifPresent(hikari::setUsername);
+            config.databasePassword().ifPresent(hikari::setPassword);
+        } else {
+            try {
+                Files.createDirectories(config.dataDir());
+            } catch (IOException e) {
+                throw new GatewayStartException("cannot create the data directory " + config.dataDir() +
+                                                ": " + e.getMessage(), e);
+            }
+            hikari.setJdbcUrl("jdbc:h2:file:" + config.dataDir().toAbsolutePath().resolve("courier") +
+                              // Writers of one conversation queue on its row: wait for them, and let
+                              // close() (not a JVM hook of H2's) shut the database after requests end.
+                              ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE");
+        }
         hikari.setMaximumPoolSize(config.dbPoolSize());
         hikari.setPoolName("store");
+        // A lost database fails requests within seconds (UNAVAILABLE) instead of holding them.
+        hikari.setConnectionTimeout(3000);
         try {
             return new HikariDataSource(hikari);
         } catch (RuntimeException e) {
-            throw new GatewayStartException("cannot open the database in " + config.dataDir() +
-                                            " (is another server using it?): " + e.getMessage(), e);
+            throw new GatewayStartException(
+                    config.databaseUrl().isPresent()
+                    ? "cannot connect to the database " + withoutCredentials(config.databaseUrl().get()) + ": " +
+                      e.getMessage()
+                    : "cannot open the database in " + config.dataDir() + " (is another server using it?): " +
+                      e.getMessage(), e);
         }
+    }
+
+    private static Bus openBus(GatewayConfig config) {
+        if (config.natsUrl().isEmpty()) {
+            return new InProcessBus();
+        }
+        try {
+            return NatsBus.connect(config.natsUrl().get());
+        } catch (IOException e) {
+            throw new GatewayStartException("cannot connect to NATS at " + config.natsUrl().get() + ": " +
+                                            e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GatewayStartException("interrupted while connecting to NATS", e);
+        }
+    }
+
+    /** A JDBC URL as it may be logged: without a password parameter. */
+    private static String withoutCredentials(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     /** The bus of this process. */

@@ -45,11 +45,22 @@ import java.util.Optional;
  *                    {@code --api-keys-file}, env {@code API_KEYS_FILE}, default none.
  * @param insecureOpen with no API keys, listen on other addresses than loopback all the same,
  *                     trusting every caller. Flag {@code --insecure-open}, default off.
+ * @param databaseUrl the JDBC URL of a shared database ({@code jdbc:postgresql://host/db}) instead
+ *                    of the embedded one in {@code dataDir}. Flag {@code --database-url}, env
+ *                    {@code DATABASE_URL}, default none.
+ * @param databaseUser the database user. Flag {@code --database-user}, env {@code DATABASE_USER}.
+ * @param databasePassword the database password. Env {@code DATABASE_PASSWORD} (or flag
+ *                         {@code --database-password}).
+ * @param natsUrl the NATS server that carries Chat and Streams messages between nodes
+ *                ({@code nats://host:4222}) instead of the in-process bus of one node. Flag
+ *                {@code --nats-url}, env {@code NATS_URL}, default none.
  */
 public record GatewayConfig(String host, int port, Path dataDir, int maxRequestBytes, int dbPoolSize,
                             int storeQueueSize, int streamQueueSize, List<String> allowedOrigins,
                             Duration tokenTtl, Duration pingInterval, List<String> apiKeys,
-                            Optional<Path> apiKeysFile, boolean insecureOpen) {
+                            Optional<Path> apiKeysFile, boolean insecureOpen, Optional<String> databaseUrl,
+                            Optional<String> databaseUser, Optional<String> databasePassword,
+                            Optional<String> natsUrl) {
 
     /** The host that means the loopback addresses of both IP families. */
     public static final String LOOPBACK = "localhost";
@@ -69,6 +80,14 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         allowedOrigins = List.copyOf(requireNonNull(allowedOrigins, "allowedOrigins"));
         apiKeys = List.copyOf(requireNonNull(apiKeys, "apiKeys"));
         requireNonNull(apiKeysFile, "apiKeysFile");
+        requireNonNull(databaseUrl, "databaseUrl");
+        requireNonNull(databaseUser, "databaseUser");
+        requireNonNull(databasePassword, "databasePassword");
+        requireNonNull(natsUrl, "natsUrl");
+        if (databaseUrl.isPresent() && !databaseUrl.get().startsWith("jdbc:")) {
+            throw new IllegalArgumentException("database-url: '" + databaseUrl.get() +
+                                               "' (expected: a JDBC URL, jdbc:postgresql://host:port/database)");
+        }
         requireNonNull(tokenTtl, "tokenTtl");
         requireNonNull(pingInterval, "pingInterval");
         if (tokenTtl.toSeconds() < 1) {
@@ -88,6 +107,14 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
     /** Whether any browser origin may open WebSockets. */
     public boolean anyOrigin() {
         return allowedOrigins.isEmpty() || allowedOrigins.contains("*");
+    }
+
+    /** Describes the settings without secrets (API keys and the database password). */
+    @Override
+    public String toString() {
+        return "GatewayConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", databaseUrl=" +
+               databaseUrl.orElse("(embedded)") + ", natsUrl=" + natsUrl.orElse("(in-process)") + ", apiKeys=" + apiKeys.size() + ", apiKeysFile=" +
+               apiKeysFile.map(Path::toString).orElse("(none)") + ']';
     }
 
     /** Whether API keys are configured: then every call needs one (or a token). */
@@ -122,8 +149,32 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         private List<String> apiKeys = List.of();
         private Optional<Path> apiKeysFile = Optional.empty();
         private boolean insecureOpen;
+        private Optional<String> databaseUrl = Optional.empty();
+        private Optional<String> databaseUser = Optional.empty();
+        private Optional<String> databasePassword = Optional.empty();
+        private Optional<String> natsUrl = Optional.empty();
 
         private Builder() {}
+
+        public Builder natsUrl(Optional<String> natsUrl) {
+            this.natsUrl = natsUrl;
+            return this;
+        }
+
+        public Builder databaseUrl(Optional<String> databaseUrl) {
+            this.databaseUrl = databaseUrl;
+            return this;
+        }
+
+        public Builder databaseUser(Optional<String> databaseUser) {
+            this.databaseUser = databaseUser;
+            return this;
+        }
+
+        public Builder databasePassword(Optional<String> databasePassword) {
+            this.databasePassword = databasePassword;
+            return this;
+        }
 
         public Builder host(String host) {
             this.host = host;
@@ -194,7 +245,8 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         public GatewayConfig build() {
             return new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
                                      streamQueueSize, allowedOrigins, tokenTtl, pingInterval, apiKeys,
-                                     apiKeysFile, insecureOpen);
+                                     apiKeysFile, insecureOpen, databaseUrl, databaseUser, databasePassword,
+                                     natsUrl);
         }
     }
 

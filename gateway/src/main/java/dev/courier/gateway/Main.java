@@ -84,6 +84,24 @@ public final class Main implements Callable<Integer> {
                           "trusting every caller.")
     private boolean insecureOpen;
 
+    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+            description = "JDBC URL of a shared database, e.g. jdbc:postgresql://127.0.0.1:5432/courier, " +
+                          "instead of the embedded one (env DATABASE_URL).")
+    private String databaseUrl;
+
+    @Option(names = "--database-user", defaultValue = "${env:DATABASE_USER}",
+            description = "Database user (env DATABASE_USER).")
+    private String databaseUser;
+
+    @Option(names = "--database-password", defaultValue = "${env:DATABASE_PASSWORD}", hidden = true,
+            description = "Database password; prefer env DATABASE_PASSWORD, which ps does not show.")
+    private String databasePassword;
+
+    @Option(names = "--nats-url", defaultValue = "${env:NATS_URL}",
+            description = "NATS server carrying messages between nodes, e.g. nats://127.0.0.1:4222, " +
+                          "instead of the in-process bus (env NATS_URL).")
+    private String natsUrl;
+
     @Option(names = "--micro-api-keys", hidden = true, split = ",", defaultValue = "${env:MICRO_API_KEYS}")
     private List<String> apiKeys;
 
@@ -110,6 +128,10 @@ public final class Main implements Callable<Integer> {
                                   .apiKeys(apiKeys == null ? List.of() : apiKeys)
                                   .apiKeysFile(Optional.ofNullable(apiKeysFile))
                                   .insecureOpen(insecureOpen)
+                                  .databaseUrl(Optional.ofNullable(databaseUrl))
+                                  .databaseUser(Optional.ofNullable(databaseUser))
+                                  .databasePassword(Optional.ofNullable(databasePassword))
+                                  .natsUrl(Optional.ofNullable(natsUrl))
                                   .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);

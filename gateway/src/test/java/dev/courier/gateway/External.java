@@ -31,6 +31,52 @@ final class External {
         return dir;
     }
 
+    /** The NATS server of the machine (127.0.0.1:4222 unless courier.natsUrl says otherwise). */
+    static String natsUrl() {
+        final String url = System.getProperty("courier.natsUrl", "nats://127.0.0.1:4222");
+        final java.net.URI uri = java.net.URI.create(url);
+        boolean reachable;
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 2000);
+            reachable = true;
+        } catch (java.io.IOException e) {
+            reachable = false;
+        }
+        require(reachable, "NATS at " + url + " is unreachable");
+        return url;
+    }
+
+    /**
+     * A fresh schema on the machine's PostgreSQL, for servers that share it; closing drops it.
+     */
+    static PostgresSchema postgresSchema() {
+        final String url = System.getProperty("courier.postgresUrl", "jdbc:postgresql://127.0.0.1:5432/test");
+        final String user = System.getProperty("courier.postgresUser", "postgres");
+        final String schema = "t_" + java.util.UUID.randomUUID().toString().replace("-", "");
+        try (java.sql.Connection admin = java.sql.DriverManager.getConnection(url, user, "");
+             java.sql.Statement create = admin.createStatement()) {
+            create.execute("CREATE SCHEMA " + schema);
+        } catch (java.sql.SQLException e) {
+            require(false, "PostgreSQL at " + url + " is unreachable: " + e.getMessage());
+        }
+        return new PostgresSchema(url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema, user, () -> {
+            try (java.sql.Connection admin = java.sql.DriverManager.getConnection(url, user, "");
+                 java.sql.Statement drop = admin.createStatement()) {
+                drop.execute("DROP SCHEMA " + schema + " CASCADE");
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** A schema of PostgreSQL: its JDBC URL and user; closing drops it. */
+    record PostgresSchema(String url, String user, Runnable drop) implements AutoCloseable {
+        @Override
+        public void close() {
+            drop.run();
+        }
+    }
+
     static void require(boolean present, String what) {
         if (Boolean.getBoolean("courier.requireExternal")) {
             if (!present) {

@@ -17,6 +17,7 @@ import dev.courier.proto.streams.SubscribeRequest;
 import dev.courier.proto.streams.TokenRequest;
 import dev.courier.proto.streams.TokenResponse;
 import dev.courier.streams.bus.Bus;
+import dev.courier.streams.bus.BusUnavailableException;
 import dev.courier.streams.bus.Outbox;
 
 import io.grpc.BindableService;
@@ -116,7 +117,12 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
             out.onError(StreamsError.MISSING_TOKEN.toException());
             return;
         }
-        bus.publish(subject(ns, req.getTopic()), payload);
+        try {
+            bus.publish(subject(ns, req.getTopic()), payload);
+        } catch (BusUnavailableException e) {
+            out.onError(StreamsError.BUS_UNAVAILABLE.toException());
+            return;
+        }
         out.onNext(PublishResponse.getDefaultInstance());
         out.onCompleted();
     }

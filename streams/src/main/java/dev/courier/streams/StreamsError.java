@@ -24,6 +24,7 @@ enum StreamsError {
     INVALID_TOKEN(Code.PERMISSION_DENIED, "Invalid token"),
     EXPIRED_TOKEN(Code.PERMISSION_DENIED, "Expired token: get a new one from Streams.Token"),
     FORBIDDEN_TOPIC(Code.PERMISSION_DENIED, "The token is for another topic"),
+    BUS_UNAVAILABLE(Code.UNAVAILABLE, "Messages cannot be delivered right now; retry later"),
     SLOW_CONSUMER(Code.RESOURCE_EXHAUSTED,
                   "The subscriber did not read its messages fast enough; subscribe again");
 

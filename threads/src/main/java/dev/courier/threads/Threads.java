@@ -35,6 +35,7 @@ import dev.courier.proto.threads.RecentMessagesResponse;
 import dev.courier.proto.threads.ThreadsGrpc;
 import dev.courier.proto.threads.UpdateConversationRequest;
 import dev.courier.proto.threads.UpdateConversationResponse;
+import dev.courier.threads.store.StoreException;
 import dev.courier.threads.store.ThreadStore;
 
 import io.grpc.StatusRuntimeException;
@@ -250,6 +251,11 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
                     response = call.run();
                 } catch (StatusRuntimeException e) {
                     out.onError(e);
+                    return;
+                } catch (StoreException e) {
+                    logger.warn("A store call failed: {}", e.getMessage());
+                    out.onError((e.unavailable() ? ThreadsError.STORE_UNAVAILABLE : ThreadsError.STORAGE_ERROR)
+                                        .toException());
                     return;
                 } catch (RuntimeException e) {
                     logger.warn("A store call failed", e);

@@ -40,6 +40,7 @@ enum ThreadsError {
                   Limits.DEFAULT_PAGE + ")"),
     NOT_FOUND(Code.NOT_FOUND, "Conversation not found"),
     BUSY(Code.RESOURCE_EXHAUSTED, "Too many requests waiting for the store; retry later"),
+    STORE_UNAVAILABLE(Code.UNAVAILABLE, "The store is out of reach; retry later"),
     STORAGE_ERROR(Code.INTERNAL, "The store failed; see the server log");
 
     private static final String DOMAIN = "threads";

@@ -1,6 +1,7 @@
 package dev.courier.chat.store;
 
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 
 /**
  * A failure of the database under a {@link ChatStore}.
@@ -11,5 +12,12 @@ public final class StoreException extends RuntimeException {
 
     StoreException(SQLException cause) {
         super(cause.getMessage(), cause);
+    }
+
+    /** Whether the database is out of reach (no connection), rather than refusing the statement. */
+    public boolean unavailable() {
+        final SQLException cause = (SQLException) getCause();
+        final String state = cause.getSQLState();
+        return cause instanceof SQLTransientConnectionException || (state != null && state.startsWith("08"));
     }
 }
