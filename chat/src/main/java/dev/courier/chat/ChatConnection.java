@@ -36,6 +36,11 @@ final class ChatConnection implements Bus.Listener {
     }
 
     @Override
+    public void onBusClosed() {
+        outbox.fail(ChatError.SHUTTING_DOWN.toException());
+    }
+
+    @Override
     public void onPayload(byte[] payload) {
         if (outbox.isClosed() || Envelope.isFrom(payload, idBytes)) {
             return;

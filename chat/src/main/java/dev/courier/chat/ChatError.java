@@ -41,6 +41,8 @@ enum ChatError {
     SLOW_CONSUMER("chat.Connect.SlowConsumer", Code.RESOURCE_EXHAUSTED,
                   "The connection did not read its messages fast enough; reconnect and read History"),
     BUSY("chat.Busy", Code.RESOURCE_EXHAUSTED, "Too many requests waiting for the store; retry later"),
+    SHUTTING_DOWN("chat.ShuttingDown", Code.UNAVAILABLE,
+                  "The server is shutting down; connect again, to another node"),
     STORE_UNAVAILABLE("chat.StoreUnavailable", Code.UNAVAILABLE, "The store is out of reach; retry later"),
     BUS_UNAVAILABLE("chat.BusUnavailable", Code.UNAVAILABLE,
                     "Messages cannot be delivered right now; retry later"),

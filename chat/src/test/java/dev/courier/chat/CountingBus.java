@@ -41,6 +41,11 @@ final class CountingBus implements Bus {
     }
 
     @Override
+    public int subscriptions() {
+        return delegate.subscriptions();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

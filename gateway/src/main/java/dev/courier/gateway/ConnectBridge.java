@@ -108,6 +108,7 @@ final class ConnectBridge implements HttpService {
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
         final Route route = routes.get(ctx.path());
+        ctx.logBuilder().name(route.method.getServiceName(), route.method.getBareMethodName());
         final MediaType contentType = req.contentType();
         final boolean json = contentType.subtype().endsWith("json");
         if (contentType.subtype().startsWith("connect+")) {

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,6 +19,14 @@ import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.zaxxer.hikari.HikariConfig;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import com.zaxxer.hikari.HikariDataSource;
 
 import com.linecorp.armeria.common.HttpMethod;
@@ -27,7 +37,16 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.common.CommonPools;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+import com.linecorp.armeria.server.healthcheck.HealthCheckStatus;
+import com.linecorp.armeria.server.healthcheck.HealthChecker;
+import com.linecorp.armeria.server.healthcheck.ListenableHealthChecker;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.websocket.WebSocketService;
 
 import dev.courier.chat.Chat;
@@ -37,6 +56,7 @@ import dev.courier.streams.Tokens;
 import dev.courier.streams.bus.Bus;
 import dev.courier.streams.bus.InProcessBus;
 import dev.courier.streams.bus.NatsBus;
+import dev.courier.streams.bus.Outbox;
 import dev.courier.streams.store.TokenKeys;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
@@ -84,7 +104,8 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config) {
         requireNonNull(config, "config");
         final Optional<ApiKeys> keys = apiKeys(config);
-        final HikariDataSource dataSource = openDatabase(config);
+        final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        final HikariDataSource dataSource = openDatabase(config, metrics);
         final ExecutorService storeExecutor =
                 StoreExecutor.create("store", config.dbPoolSize(), config.storeQueueSize());
         final Bus bus;
@@ -135,7 +156,7 @@ public final class Gateway implements AutoCloseable {
             inProcessChannel = InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
 
             final List<ServiceDescriptor> contracts = Contracts.services();
-            final Server server = server(config, keys, auth, services, inProcessChannel,
+            final Server server = server(config, keys, auth, metrics, dataSource, bus, services, inProcessChannel,
                                          JsonGateway.of(contracts, inProcessChannel),
                                          WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
@@ -158,6 +179,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Server server(GatewayConfig config, Optional<ApiKeys> keys, Auth auth,
+                                 PrometheusMeterRegistry metrics, HikariDataSource dataSource, Bus bus,
                                  List<BindableService> services, Channel channel,
                                  JsonGateway json, WebSocketBridge webSockets, ConnectBridge connect) {
         final ServerBuilder sb = Server.builder();
@@ -166,6 +188,30 @@ public final class Gateway implements AutoCloseable {
         } else {
             sb.port(new InetSocketAddress(config.host(), config.port()), SessionProtocol.HTTP);
         }
+        // Health turns NOT_SERVING while the store or the bus is out of reach.
+        final ListenableHealthChecker storeHealth = HealthChecker.of(
+                () -> CompletableFuture.supplyAsync(() -> new HealthCheckStatus(reachable(dataSource), 2000),
+                                                    CommonPools.blockingTaskExecutor()),
+                Duration.ofSeconds(2));
+        final ListenableHealthChecker busHealth = HealthChecker.of(
+                () -> CompletableFuture.completedFuture(new HealthCheckStatus(bus.isConnected(), 1000)),
+                Duration.ofSeconds(1));
+        Gauge.builder("courier.store.up", storeHealth, checker -> checker.isHealthy() ? 1 : 0).register(metrics);
+        Gauge.builder("courier.bus.up", bus, b -> b.isConnected() ? 1 : 0).register(metrics);
+        Gauge.builder("courier.bus.subscriptions", bus, Bus::subscriptions)
+             .description("Open Chat.Connect and Streams.Subscribe streams on this node")
+             .register(metrics);
+        FunctionCounter.builder("courier.streams.dropped", Outbox.class, unused -> Outbox.overflows())
+                       .description("Streams ended because their client did not read (slow consumers)")
+                       .register(metrics);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+
+        sb.meterRegistry(metrics)
+          // Requests, errors and latency per service, method and protocol (gRPC, HTTP, WebSocket).
+          .decorator(MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("courier.requests")))
+          // On stop: a short quiet period, then in-flight requests get up to ten seconds to finish.
+          .gracefulShutdownTimeoutMillis(200, 10_000);
         sb.maxRequestLength(config.maxRequestBytes())
           // Streams live as long as their clients; unary calls end by themselves.
           .requestTimeoutMillis(0)
@@ -179,7 +225,8 @@ public final class Gateway implements AutoCloseable {
                     io.grpc.reflection.v1.ServerReflectionGrpc.getServiceDescriptor(), channel))
             .addService(GrpcForwarder.forward(
                     io.grpc.reflection.v1alpha.ServerReflectionGrpc.getServiceDescriptor(), channel));
-        sb.service(grpc.enableHealthCheckService(true).intercept(auth).build());
+        grpc.addService(GrpcHealthCheckService.builder().checkers(storeHealth, busHealth).build());
+        sb.service(grpc.intercept(auth).build());
         for (String path : connect.paths()) {
             sb.route().path(path).methods(HttpMethod.POST).consumes(ConnectBridge.contentTypes()).build(connect);
         }
@@ -201,20 +248,37 @@ public final class Gateway implements AutoCloseable {
                                                             " may not open WebSockets here")));
         }
 
-        final DocService docs = DocService.builder().build();
-        sb.serviceUnder("/docs", keys.isEmpty() ? docs : docs.decorate((delegate, ctx, req) -> {
-            // With keys, the documentation (which can call every method) needs one too.
+        // With keys, the documentation (which can call every method) and the metrics need one too.
+        sb.serviceUnder("/docs", adminOnly(keys, DocService.builder().build()));
+        sb.service("/metrics", adminOnly(keys, (ctx, req) -> HttpResponse.of(
+                HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape())));
+        sb.service("/health", HealthCheckService.builder().checkers(storeHealth, busHealth).build());
+        sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
+        sb.serviceUnder("/", json);
+        return sb.build();
+    }
+
+    /** A page only key holders may see, when keys are configured. */
+    private static HttpService adminOnly(Optional<ApiKeys> keys, HttpService page) {
+        if (keys.isEmpty()) {
+            return page;
+        }
+        return page.decorate((delegate, ctx, req) -> {
             final String authorization = req.headers().get("authorization", "");
             final boolean valid = authorization.regionMatches(true, 0, "Bearer ", 0, 7) &&
                                   keys.get().namespaceOf(authorization.substring(7).strip()).isPresent();
             return valid ? delegate.serve(ctx, req)
                          : MicroError.of(HttpStatus.UNAUTHORIZED, "MISSING_API_KEY",
-                                         "The documentation needs authorization: Bearer <key>");
-        }));
-        sb.service("/health", HealthCheckService.of());
-        sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
-        sb.serviceUnder("/", json);
-        return sb.build();
+                                         "This page needs authorization: Bearer <key>");
+        });
+    }
+
+    private static boolean reachable(HikariDataSource dataSource) {
+        try (java.sql.Connection connection = dataSource.getConnection()) {
+            return connection.isValid(2);
+        } catch (java.sql.SQLException e) {
+            return false;
+        }
     }
 
     /** Reads the API keys, and refuses to expose a server without them unless told to. */
@@ -241,8 +305,9 @@ public final class Gateway implements AutoCloseable {
         return ProtoReflectionService.newInstance();
     }
 
-    private static HikariDataSource openDatabase(GatewayConfig config) {
+    private static HikariDataSource openDatabase(GatewayConfig config, MeterRegistry metrics) {
         final HikariConfig hikari = new HikariConfig();
+        hikari.setMetricRegistry(metrics);
         if (config.databaseUrl().isPresent()) {
             hikari.setJdbcUrl(config.databaseUrl().get());
             config.databaseUser().ifPresent(hikari::setUsername);
@@ -308,6 +373,9 @@ public final class Gateway implements AutoCloseable {
     /** Stops accepting, finishes what is in flight, and closes the store. */
     @Override
     public void close() {
+        // Streams end first, each with a clear UNAVAILABLE status, so the graceful stop below waits
+        // only for unary requests in flight.
+        bus.close();
         server.stop().join();
         inProcessChannel.shutdown();
         inProcessServer.shutdown();
@@ -319,7 +387,6 @@ public final class Gateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        bus.close();
         dataSource.close();
     }
 }

@@ -87,6 +87,8 @@ final class JsonGateway implements HttpService {
         if (route == null) {
             return notFound(req);
         }
+        // Metrics and logs name the RPC, not the HTTP method.
+        ctx.logBuilder().name(route.serviceName, route.methodName);
         if (req.method() != HttpMethod.POST) {
             return HttpResponse.of(
                     MicroError.aggregated(HttpStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
@@ -201,8 +203,12 @@ final class JsonGateway implements HttpService {
         final Descriptor input;
         final Channel channel;
         final boolean unary;
+        final String serviceName;
+        final String methodName;
 
         Route(MethodDescriptor method, Channel channel) {
+            serviceName = method.getService().getFullName();
+            methodName = method.getName();
             input = method.getInputType();
             unary = !method.isClientStreaming() && !method.isServerStreaming();
             this.channel = channel;

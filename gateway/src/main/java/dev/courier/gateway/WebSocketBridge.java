@@ -100,6 +100,7 @@ final class WebSocketBridge implements WebSocketServiceHandler {
     @Override
     public WebSocket handle(ServiceRequestContext ctx, WebSocket in) {
         final Route route = routes.get(ctx.path());
+        ctx.logBuilder().name(route.method.getServiceName(), route.method.getBareMethodName());
         final WebSocketWriter out = WebSocket.streaming();
         final Metadata metadata = RequestMetadata.of(ctx.request().headers());
         final QueryParams params = ctx.queryParams();

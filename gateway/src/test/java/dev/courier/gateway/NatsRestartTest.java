@@ -61,11 +61,18 @@ class NatsRestartTest {
                 } while (refused.statusCode() == 200);
                 assertEquals(503, refused.statusCode(), refused.body());
                 assertTrue(refused.body().contains("\"id\":\"BUS_UNAVAILABLE\""), refused.body());
+                // Health says so too, over HTTP and gRPC, for load balancers to act on.
+                await("health to turn unhealthy", () -> health(publisher) == 503);
+                assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING,
+                             io.grpc.health.v1.HealthGrpc.newBlockingStub(publisher.channel)
+                                                         .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
+                                                         .getStatus());
             } finally {
                 run(START);
             }
             await("NATS to start", NatsRestartTest::reachable);
             publishUntilReceived(publisher, topic, "after", subscriber);
+            await("health to recover", () -> health(publisher) == 200);
             assertTrue(!subscriber.closeCode.isDone(), "the subscriber was dropped: " + subscriber.closeReason);
         }
     }
@@ -94,6 +101,10 @@ class NatsRestartTest {
             publish(node, topic, message);
             TimeUnit.MILLISECONDS.sleep(50);
         }
+    }
+
+    private static int health(RunningGateway node) {
+        return node.send(java.net.http.HttpRequest.newBuilder(node.uri("/health")).GET().build()).statusCode();
     }
 
     private static boolean reachable() {

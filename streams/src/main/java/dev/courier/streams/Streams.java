@@ -163,7 +163,17 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
         }
         // A caller without a key subscribes in the namespace its token was minted in.
         final String subscribed = ns != null ? ns : tokens.namespaceOf(req.getToken());
-        outbox.subscribed(bus.subscribe(subject(subscribed, req.getTopic()), outbox::offer));
+        outbox.subscribed(bus.subscribe(subject(subscribed, req.getTopic()), new Bus.Listener() {
+            @Override
+            public void onPayload(byte[] payload) {
+                outbox.offer(payload);
+            }
+
+            @Override
+            public void onBusClosed() {
+                outbox.fail(StreamsError.SHUTTING_DOWN.toException());
+            }
+        }));
     }
 
     private static StreamsError topicError(String topic) {

@@ -25,6 +25,7 @@ enum StreamsError {
     EXPIRED_TOKEN(Code.PERMISSION_DENIED, "Expired token: get a new one from Streams.Token"),
     FORBIDDEN_TOPIC(Code.PERMISSION_DENIED, "The token is for another topic"),
     BUS_UNAVAILABLE(Code.UNAVAILABLE, "Messages cannot be delivered right now; retry later"),
+    SHUTTING_DOWN(Code.UNAVAILABLE, "The server is shutting down; subscribe again, to another node"),
     SLOW_CONSUMER(Code.RESOURCE_EXHAUSTED,
                   "The subscriber did not read its messages fast enough; subscribe again");
 

@@ -57,6 +57,11 @@ final class WatchedBus implements Bus {
     }
 
     @Override
+    public int subscriptions() {
+        return bus.subscriptions();
+    }
+
+    @Override
     public void close() {
         bus.close();
     }

@@ -14,7 +14,15 @@ public interface Bus extends AutoCloseable {
     /** Subscribes to a subject until the returned subscription is closed. */
     Subscription subscribe(String subject, Listener listener);
 
-    /** Releases the bus; subscriptions end. */
+    /** Whether the bus can carry messages now (its server, if any, is reachable). */
+    default boolean isConnected() {
+        return true;
+    }
+
+    /** The subscriptions open on this node. */
+    int subscriptions();
+
+    /** Releases the bus: every listener is told, through {@link Listener#onBusClosed()}. */
     @Override
     void close();
 
@@ -24,6 +32,9 @@ public interface Bus extends AutoCloseable {
 
         /** Called once per payload, never concurrently for one subscription; must not block. */
         void onPayload(byte[] payload);
+
+        /** Called when the bus closes (the server is shutting down): no payload will follow. */
+        default void onBusClosed() {}
     }
 
     /** An active subscription. */

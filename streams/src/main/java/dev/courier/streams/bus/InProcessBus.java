@@ -49,7 +49,7 @@ public final class InProcessBus implements Bus {
         return topics.size();
     }
 
-    /** The number of open subscriptions, over all subjects. */
+    @Override
     public int subscriptions() {
         int count = 0;
         for (Topic topic : topics.values()) {
@@ -60,6 +60,9 @@ public final class InProcessBus implements Bus {
 
     @Override
     public void close() {
+        for (Topic topic : topics.values()) {
+            topic.listeners.forEach(Bus.Listener::onBusClosed);
+        }
         topics.clear();
     }
 

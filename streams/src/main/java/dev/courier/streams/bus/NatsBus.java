@@ -110,13 +110,25 @@ public final class NatsBus implements Bus {
         });
     }
 
-    /** Whether the connection to NATS is up. */
+    @Override
     public boolean isConnected() {
         return connection.getStatus() == Connection.Status.CONNECTED;
     }
 
     @Override
+    public int subscriptions() {
+        int count = 0;
+        for (CopyOnWriteArrayList<Bus.Listener> listeners : topics.values()) {
+            count += listeners.size();
+        }
+        return count;
+    }
+
+    @Override
     public void close() {
+        for (CopyOnWriteArrayList<Bus.Listener> listeners : topics.values()) {
+            listeners.forEach(Bus.Listener::onBusClosed);
+        }
         try {
             connection.close();
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -20,6 +21,14 @@ import io.grpc.stub.ServerCallStreamObserver;
  * @param <T> the type of the stream's messages
  */
 public final class Outbox<T> {
+
+    /** Streams ended for not reading, in this process: the slow consumers dropped so far. */
+    private static final LongAdder overflows = new LongAdder();
+
+    /** The streams of this process ended so far because their client did not read. */
+    public static long overflows() {
+        return overflows.sum();
+    }
 
     private final ServerCallStreamObserver<T> out;
     private final int capacity;
@@ -62,6 +71,9 @@ public final class Outbox<T> {
             return;
         }
         if (queued.incrementAndGet() > capacity) {
+            if (failure == null) {
+                overflows.increment();
+            }
             fail(overflow);
             return;
         }
