@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,6 +51,9 @@ import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.websocket.WebSocketService;
 
 import dev.courier.chat.Chat;
+import dev.courier.proto.chat.ChatGrpc;
+import dev.courier.proto.streams.StreamsGrpc;
+import dev.courier.proto.threads.ThreadsGrpc;
 import dev.courier.chat.store.JdbcChatStore;
 import dev.courier.streams.Streams;
 import dev.courier.streams.Tokens;
@@ -63,6 +67,8 @@ import dev.courier.threads.Threads;
 import dev.courier.threads.store.JdbcThreadStore;
 
 import io.grpc.BindableService;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -86,8 +92,12 @@ public final class Gateway implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Bus bus;
 
+    private final List<ManagedChannel> remotes;
+
     private Gateway(Server server, io.grpc.Server inProcessServer, ManagedChannel inProcessChannel,
-                    ExecutorService storeExecutor, HikariDataSource dataSource, Bus bus) {
+                    List<ManagedChannel> remotes, ExecutorService storeExecutor, HikariDataSource dataSource,
+                    Bus bus) {
+        this.remotes = remotes;
         this.server = server;
         this.bus = bus;
         this.inProcessServer = inProcessServer;
@@ -118,29 +128,37 @@ public final class Gateway implements AutoCloseable {
         }
         io.grpc.Server inProcessServer = null;
         ManagedChannel inProcessChannel = null;
+        final List<ManagedChannel> remotes = new ArrayList<>();
         try {
             final Tokens tokens = Tokens.of(TokenKeys.load(dataSource), Clock.systemUTC(), config.tokenTtl());
             final Auth auth = new Auth(keys, tokens);
-            final List<BindableService> services = List.of(
-                    Threads.builder()
-                           .store(JdbcThreadStore.migrate(dataSource))
-                           .executor(storeExecutor)
-                           .namespace(Auth::namespace)
-                           .build(),
-                    Chat.builder()
-                        .store(JdbcChatStore.migrate(dataSource))
-                        .bus(bus)
-                        .executor(storeExecutor)
-                        .namespace(Auth::namespace)
-                        .connectionQueueSize(config.streamQueueSize())
-                        .build(),
-                    Streams.builder()
-                           .bus(bus)
-                           .tokens(tokens)
-                           .namespace(Auth::namespace)
-                           .callerHasKey(Auth::hasKey)
-                           .subscriberQueueSize(config.streamQueueSize())
-                           .build());
+            // Each service runs here, or on its own server that calls are forwarded to.
+            final List<ServerServiceDefinition> services = List.of(
+                    config.threadsAddr().isPresent()
+                    ? remote(ThreadsGrpc.getServiceDescriptor(), config.threadsAddr().get(), remotes)
+                    : Threads.builder()
+                             .store(JdbcThreadStore.migrate(dataSource))
+                             .executor(storeExecutor)
+                             .namespace(Auth::namespace)
+                             .build().bindService(),
+                    config.chatAddr().isPresent()
+                    ? remote(ChatGrpc.getServiceDescriptor(), config.chatAddr().get(), remotes)
+                    : Chat.builder()
+                          .store(JdbcChatStore.migrate(dataSource))
+                          .bus(bus)
+                          .executor(storeExecutor)
+                          .namespace(Auth::namespace)
+                          .connectionQueueSize(config.streamQueueSize())
+                          .build().bindService(),
+                    config.streamsAddr().isPresent()
+                    ? remote(StreamsGrpc.getServiceDescriptor(), config.streamsAddr().get(), remotes)
+                    : Streams.builder()
+                             .bus(bus)
+                             .tokens(tokens)
+                             .namespace(Auth::namespace)
+                             .callerHasKey(Auth::hasKey)
+                             .subscriberQueueSize(config.streamQueueSize())
+                             .build().bindService());
 
             // JSON and Connect requests reach the services through an in-process gRPC server, so
             // they meet the same validation, interceptors and status handling as gRPC clients.
@@ -162,11 +180,12 @@ public final class Gateway implements AutoCloseable {
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
                                                           config.maxRequestBytes()));
             server.start().join();
-            return new Gateway(server, inProcessServer, inProcessChannel, storeExecutor, dataSource, bus);
+            return new Gateway(server, inProcessServer, inProcessChannel, remotes, storeExecutor, dataSource, bus);
         } catch (RuntimeException | IOException e) {
             if (inProcessChannel != null) {
                 inProcessChannel.shutdownNow();
             }
+            remotes.forEach(ManagedChannel::shutdownNow);
             if (inProcessServer != null) {
                 inProcessServer.shutdownNow();
             }
@@ -180,7 +199,7 @@ public final class Gateway implements AutoCloseable {
 
     private static Server server(GatewayConfig config, Optional<ApiKeys> keys, Auth auth,
                                  PrometheusMeterRegistry metrics, HikariDataSource dataSource, Bus bus,
-                                 List<BindableService> services, Channel channel,
+                                 List<ServerServiceDefinition> services, Channel channel,
                                  JsonGateway json, WebSocketBridge webSockets, ConnectBridge connect) {
         final ServerBuilder sb = Server.builder();
         if (GatewayConfig.LOOPBACK.equals(config.host())) {
@@ -256,6 +275,20 @@ public final class Gateway implements AutoCloseable {
         sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
         sb.serviceUnder("/", json);
         return sb.build();
+    }
+
+    /**
+     * A service that runs on its own server: each call is forwarded as it is, with the identity
+     * this gateway established in place of the caller's credentials.
+     */
+    private static ServerServiceDefinition remote(io.grpc.ServiceDescriptor service, String address,
+                                                  List<ManagedChannel> remotes) {
+        final ManagedChannel channel = ManagedChannelBuilder.forTarget(address)
+                                                            .usePlaintext()
+                                                            .intercept(new IdentityForwarding())
+                                                            .build();
+        remotes.add(channel);
+        return GrpcForwarder.forward(service, channel);
     }
 
     /** A page only key holders may see, when keys are configured. */
@@ -379,6 +412,7 @@ public final class Gateway implements AutoCloseable {
         server.stop().join();
         inProcessChannel.shutdown();
         inProcessServer.shutdown();
+        remotes.forEach(ManagedChannel::shutdown);
         storeExecutor.shutdown();
         try {
             if (!storeExecutor.awaitTermination(10, TimeUnit.SECONDS)) {

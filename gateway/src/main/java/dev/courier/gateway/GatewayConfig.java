@@ -54,13 +54,19 @@ import java.util.Optional;
  * @param natsUrl the NATS server that carries Chat and Streams messages between nodes
  *                ({@code nats://host:4222}) instead of the in-process bus of one node. Flag
  *                {@code --nats-url}, env {@code NATS_URL}, default none.
+ * @param threadsAddr where Threads runs on its own ({@code host:port}), instead of in this process.
+ *                    Flag {@code --threads-addr}, env {@code THREADS_ADDR}.
+ * @param chatAddr where Chat runs on its own. Flag {@code --chat-addr}, env {@code CHAT_ADDR}.
+ * @param streamsAddr where Streams runs on its own. Flag {@code --streams-addr}, env
+ *                    {@code STREAMS_ADDR}.
  */
 public record GatewayConfig(String host, int port, Path dataDir, int maxRequestBytes, int dbPoolSize,
                             int storeQueueSize, int streamQueueSize, List<String> allowedOrigins,
                             Duration tokenTtl, Duration pingInterval, List<String> apiKeys,
                             Optional<Path> apiKeysFile, boolean insecureOpen, Optional<String> databaseUrl,
                             Optional<String> databaseUser, Optional<String> databasePassword,
-                            Optional<String> natsUrl) {
+                            Optional<String> natsUrl, Optional<String> threadsAddr, Optional<String> chatAddr,
+                            Optional<String> streamsAddr) {
 
     /** The host that means the loopback addresses of both IP families. */
     public static final String LOOPBACK = "localhost";
@@ -84,6 +90,9 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         requireNonNull(databaseUser, "databaseUser");
         requireNonNull(databasePassword, "databasePassword");
         requireNonNull(natsUrl, "natsUrl");
+        requireNonNull(threadsAddr, "threadsAddr");
+        requireNonNull(chatAddr, "chatAddr");
+        requireNonNull(streamsAddr, "streamsAddr");
         if (databaseUrl.isPresent() && !databaseUrl.get().startsWith("jdbc:")) {
             throw new IllegalArgumentException("database-url: '" + databaseUrl.get() +
                                                "' (expected: a JDBC URL, jdbc:postgresql://host:port/database)");
@@ -153,8 +162,26 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         private Optional<String> databaseUser = Optional.empty();
         private Optional<String> databasePassword = Optional.empty();
         private Optional<String> natsUrl = Optional.empty();
+        private Optional<String> threadsAddr = Optional.empty();
+        private Optional<String> chatAddr = Optional.empty();
+        private Optional<String> streamsAddr = Optional.empty();
 
         private Builder() {}
+
+        public Builder threadsAddr(Optional<String> threadsAddr) {
+            this.threadsAddr = threadsAddr;
+            return this;
+        }
+
+        public Builder chatAddr(Optional<String> chatAddr) {
+            this.chatAddr = chatAddr;
+            return this;
+        }
+
+        public Builder streamsAddr(Optional<String> streamsAddr) {
+            this.streamsAddr = streamsAddr;
+            return this;
+        }
 
         public Builder natsUrl(Optional<String> natsUrl) {
             this.natsUrl = natsUrl;
@@ -246,7 +273,7 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
             return new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
                                      streamQueueSize, allowedOrigins, tokenTtl, pingInterval, apiKeys,
                                      apiKeysFile, insecureOpen, databaseUrl, databaseUser, databasePassword,
-                                     natsUrl);
+                                     natsUrl, threadsAddr, chatAddr, streamsAddr);
         }
     }
 

@@ -102,6 +102,18 @@ public final class Main implements Callable<Integer> {
                           "instead of the in-process bus (env NATS_URL).")
     private String natsUrl;
 
+    @Option(names = "--threads-addr", defaultValue = "${env:THREADS_ADDR}",
+            description = "host:port of a standalone Threads server to forward to (env THREADS_ADDR).")
+    private String threadsAddr;
+
+    @Option(names = "--chat-addr", defaultValue = "${env:CHAT_ADDR}",
+            description = "host:port of a standalone Chat server to forward to (env CHAT_ADDR).")
+    private String chatAddr;
+
+    @Option(names = "--streams-addr", defaultValue = "${env:STREAMS_ADDR}",
+            description = "host:port of a standalone Streams server to forward to (env STREAMS_ADDR).")
+    private String streamsAddr;
+
     @Option(names = "--micro-api-keys", hidden = true, split = ",", defaultValue = "${env:MICRO_API_KEYS}")
     private List<String> apiKeys;
 
@@ -132,6 +144,9 @@ public final class Main implements Callable<Integer> {
                                   .databaseUser(Optional.ofNullable(databaseUser))
                                   .databasePassword(Optional.ofNullable(databasePassword))
                                   .natsUrl(Optional.ofNullable(natsUrl))
+                                  .threadsAddr(Optional.ofNullable(threadsAddr))
+                                  .chatAddr(Optional.ofNullable(chatAddr))
+                                  .streamsAddr(Optional.ofNullable(streamsAddr))
                                   .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);

@@ -17,6 +17,7 @@ import dev.courier.threads.Threads;
 import dev.courier.threads.store.JdbcThreadStore;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -44,6 +45,17 @@ public final class ThreadsServer implements Callable<Integer> {
             description = "Directory of the embedded database (env DATA_DIR; default ${DEFAULT-VALUE}).")
     private Path dataDir;
 
+    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+            description = "JDBC URL of a shared database instead of the embedded one (env DATABASE_URL).")
+    private String databaseUrl;
+
+    @Option(names = "--database-user", defaultValue = "${env:DATABASE_USER}",
+            description = "Database user (env DATABASE_USER); the password comes from DATABASE_PASSWORD.")
+    private String databaseUser;
+
+    @Option(names = "--database-password", defaultValue = "${env:DATABASE_PASSWORD}", hidden = true)
+    private String databasePassword;
+
     @Option(names = "--db-pool-size", defaultValue = "${env:DB_POOL_SIZE:-10}",
             description = "Database connections, and threads that use them (env DB_POOL_SIZE; " +
                           "default ${DEFAULT-VALUE}).")
@@ -64,20 +76,30 @@ public final class ThreadsServer implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                                                      "--db-pool-size: " + poolSize + " (expected: >= 1)");
         }
-        Files.createDirectories(dataDir);
         final HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("threads") +
-                          ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE");
+        if (databaseUrl != null) {
+            hikari.setJdbcUrl(databaseUrl);
+            hikari.setUsername(databaseUser);
+            hikari.setPassword(databasePassword);
+        } else {
+            Files.createDirectories(dataDir);
+            hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("threads") +
+                              ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE");
+        }
+        hikari.setConnectionTimeout(3000);
         hikari.setMaximumPoolSize(poolSize);
         hikari.setPoolName("threads");
         final HikariDataSource dataSource = new HikariDataSource(hikari);
         final ExecutorService storeExecutor = StoreExecutor.create("threads-store", poolSize, 4096);
         final HealthStatusManager health = new HealthStatusManager();
         final Server server = NettyServerBuilder.forPort(port)
-                                                .addService(Threads.builder()
-                                                                   .store(JdbcThreadStore.migrate(dataSource))
-                                                                   .executor(storeExecutor)
-                                                                   .build())
+                                                .addService(ServerInterceptors.intercept(
+                                                        Threads.builder()
+                                                               .store(JdbcThreadStore.migrate(dataSource))
+                                                               .executor(storeExecutor)
+                                                               .namespace(ForwardedNamespace::current)
+                                                               .build(),
+                                                        new ForwardedNamespace()))
                                                 .addService(health.getHealthService())
                                                 .addService(ProtoReflectionServiceV1.newInstance())
                                                 .addService(v1alphaReflection())
