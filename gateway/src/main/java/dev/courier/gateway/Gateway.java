@@ -226,6 +226,9 @@ public final class Gateway implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
 
+        if (config.accessLog() != AccessLog.Mode.OFF) {
+            sb.decorator(new AccessLog(config.accessLog()));
+        }
         sb.meterRegistry(metrics)
           // Requests, errors and latency per service, method and protocol (gRPC, HTTP, WebSocket).
           .decorator(MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("courier.requests")))

@@ -59,6 +59,9 @@ import java.util.Optional;
  * @param chatAddr where Chat runs on its own. Flag {@code --chat-addr}, env {@code CHAT_ADDR}.
  * @param streamsAddr where Streams runs on its own. Flag {@code --streams-addr}, env
  *                    {@code STREAMS_ADDR}.
+ * @param accessLog which requests get a line in the log, with their request id: {@code off},
+ *                  {@code errors} or {@code all}. Flag {@code --access-log}, env
+ *                  {@code ACCESS_LOG}, default {@code errors}.
  */
 public record GatewayConfig(String host, int port, Path dataDir, int maxRequestBytes, int dbPoolSize,
                             int storeQueueSize, int streamQueueSize, List<String> allowedOrigins,
@@ -66,7 +69,7 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
                             Optional<Path> apiKeysFile, boolean insecureOpen, Optional<String> databaseUrl,
                             Optional<String> databaseUser, Optional<String> databasePassword,
                             Optional<String> natsUrl, Optional<String> threadsAddr, Optional<String> chatAddr,
-                            Optional<String> streamsAddr) {
+                            Optional<String> streamsAddr, AccessLog.Mode accessLog) {
 
     /** The host that means the loopback addresses of both IP families. */
     public static final String LOOPBACK = "localhost";
@@ -93,6 +96,7 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         requireNonNull(threadsAddr, "threadsAddr");
         requireNonNull(chatAddr, "chatAddr");
         requireNonNull(streamsAddr, "streamsAddr");
+        requireNonNull(accessLog, "accessLog");
         if (databaseUrl.isPresent() && !databaseUrl.get().startsWith("jdbc:")) {
             throw new IllegalArgumentException("database-url: '" + databaseUrl.get() +
                                                "' (expected: a JDBC URL, jdbc:postgresql://host:port/database)");
@@ -165,8 +169,14 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         private Optional<String> threadsAddr = Optional.empty();
         private Optional<String> chatAddr = Optional.empty();
         private Optional<String> streamsAddr = Optional.empty();
+        private AccessLog.Mode accessLog = AccessLog.Mode.ERRORS;
 
         private Builder() {}
+
+        public Builder accessLog(AccessLog.Mode accessLog) {
+            this.accessLog = accessLog;
+            return this;
+        }
 
         public Builder threadsAddr(Optional<String> threadsAddr) {
             this.threadsAddr = threadsAddr;
@@ -273,7 +283,7 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
             return new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
                                      streamQueueSize, allowedOrigins, tokenTtl, pingInterval, apiKeys,
                                      apiKeysFile, insecureOpen, databaseUrl, databaseUser, databasePassword,
-                                     natsUrl, threadsAddr, chatAddr, streamsAddr);
+                                     natsUrl, threadsAddr, chatAddr, streamsAddr, accessLog);
         }
     }
 

@@ -114,6 +114,16 @@ public final class Main implements Callable<Integer> {
             description = "host:port of a standalone Streams server to forward to (env STREAMS_ADDR).")
     private String streamsAddr;
 
+    @Option(names = "--access-log", defaultValue = "${env:ACCESS_LOG:-errors}",
+            description = "Requests logged, each with its id: off, errors or all (env ACCESS_LOG; " +
+                          "default ${DEFAULT-VALUE}).")
+    private String accessLog;
+
+    @Option(names = "--log-format", defaultValue = "${env:LOG_FORMAT:-text}",
+            description = "Log lines as text or json, one object per line (env LOG_FORMAT; " +
+                          "default ${DEFAULT-VALUE}).")
+    private String logFormat;
+
     @Option(names = "--micro-api-keys", hidden = true, split = ",", defaultValue = "${env:MICRO_API_KEYS}")
     private List<String> apiKeys;
 
@@ -122,10 +132,32 @@ public final class Main implements Callable<Integer> {
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
+    private static AccessLog.Mode accessLogMode(String value) {
+        switch (value) {
+            case "off":
+                return AccessLog.Mode.OFF;
+            case "errors":
+                return AccessLog.Mode.ERRORS;
+            case "all":
+                return AccessLog.Mode.ALL;
+            default:
+                throw new IllegalArgumentException("access-log: '" + value + "' (expected: off, errors or all)");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         final GatewayConfig config;
         try {
+            switch (logFormat) {
+                case "text":
+                    break;
+                case "json":
+                    Logging.useJson();
+                    break;
+                default:
+                    throw new IllegalArgumentException("log-format: '" + logFormat + "' (expected: text or json)");
+            }
             config = GatewayConfig.builder()
                                   .host(host)
                                   .port(port)
@@ -147,6 +179,7 @@ public final class Main implements Callable<Integer> {
                                   .threadsAddr(Optional.ofNullable(threadsAddr))
                                   .chatAddr(Optional.ofNullable(chatAddr))
                                   .streamsAddr(Optional.ofNullable(streamsAddr))
+                                  .accessLog(accessLogMode(accessLog))
                                   .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
