@@ -99,6 +99,25 @@ class OperabilityTest {
     }
 
     @Test
+    void anUnreachableDatabaseOrNatsStopsTheStartWithAClearError() {
+        final GatewayStartException noDatabase = org.junit.jupiter.api.Assertions.assertThrows(
+                GatewayStartException.class, () -> Gateway.start(
+                        GatewayConfig.builder().host("127.0.0.1").port(0).dataDir(dataDir)
+                                     .databaseUrl(java.util.Optional.of(
+                                             "jdbc:postgresql://127.0.0.1:1/nowhere?password=hunter2"))
+                                     .build()));
+        assertTrue(noDatabase.getMessage().startsWith("cannot connect to the database jdbc:postgresql://127.0.0.1:1/"),
+                   noDatabase.getMessage());
+        assertTrue(!noDatabase.getMessage().contains("hunter2"), "the password reached the message");
+
+        final GatewayStartException noNats = org.junit.jupiter.api.Assertions.assertThrows(
+                GatewayStartException.class, () -> Gateway.start(
+                        GatewayConfig.builder().host("127.0.0.1").port(0).dataDir(dataDir)
+                                     .natsUrl(java.util.Optional.of("nats://127.0.0.1:1")).build()));
+        assertTrue(noNats.getMessage().startsWith("cannot connect to NATS at nats://127.0.0.1:1"), noNats.getMessage());
+    }
+
+    @Test
     void healthAnswersOverHttpAndGrpc() {
         try (RunningGateway server = RunningGateway.start(dataDir)) {
             final HttpResponse<String> health = server.send(HttpRequest.newBuilder(server.uri("/health")).GET().build());
