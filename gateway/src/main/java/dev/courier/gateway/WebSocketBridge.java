@@ -302,7 +302,9 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         final MethodType type;
         final Descriptor input;
         final Descriptor output;
-        private final AtomicReferenceArray<Rendered> rendered = new AtomicReferenceArray<>(16);
+        // Subscribers of a topic render the same messages at slightly different times: room for the
+        // recent thousands of them keeps one rendering per message even when they lag apart.
+        private final AtomicReferenceArray<Rendered> rendered = new AtomicReferenceArray<>(4096);
 
         Route(MethodDescriptor method) {
             input = method.getInputType();

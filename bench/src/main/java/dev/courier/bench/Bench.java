@@ -1,0 +1,472 @@
+package dev.courier.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.sun.management.OperatingSystemMXBean;
+
+import dev.courier.proto.streams.Message;
+import dev.courier.proto.streams.PublishResponse;
+import dev.courier.proto.streams.StreamsGrpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Nats;
+
+/**
+ * The Streams fan-out benchmark: one publisher, N subscribers on one topic, 128-byte messages,
+ * against this project's gateway (WebSocket subscribers), a hand-written Node.js {@code ws}
+ * broadcast server (WebSocket subscribers, the same client code) and nats-server (jnats
+ * subscribers). Prints delivered messages per second, publish-to-receive latency, the CPU each
+ * side used and, for the gateway, the heap an idle subscriber holds.
+ *
+ * <p>Run from the repository root after {@code mvn -q package -DskipTests} and
+ * {@code npm ci --prefix bench/node}: {@code java -jar bench/target/bench.jar [subscribers] [messages]}.
+ */
+public final class Bench {
+
+    private static final int MESSAGE_BYTES = 128;
+    /** The latency run: this many messages a second, this many in all. */
+    private static final int PACED_RATE = 20;
+    private static final int PACED_MESSAGES = 200;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private Bench() {}
+
+    public static void main(String[] args) throws Exception {
+        final int subscribers = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        final int messages = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        System.out.printf(Locale.ROOT, "Streams fan-out: %d subscribers, %d messages of %d bytes, %d cores%n%n",
+                          subscribers, messages, MESSAGE_BYTES, CORES);
+        final List<Result> results = new ArrayList<>();
+        results.add(courier(subscribers, messages));
+        results.add(nodeWs(subscribers, messages));
+        results.add(nats(subscribers, messages));
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Flat out (as fast as the publisher can):%n");
+        System.out.printf(Locale.ROOT, "%-22s %12s %9s %9s %9s %10s %10s %12s%n", "peer", "delivered/s", "p50 ms",
+                          "p99 ms", "p99.9 ms", "server CPU", "client CPU", "heap/idle sub");
+        for (Result result : results) {
+            System.out.printf(Locale.ROOT, "%-22s %12.0f %9.2f %9.2f %9.2f %9.0f%% %9.0f%% %12s%n", result.peer,
+                              result.deliveredPerSecond, result.p50, result.p99, result.p999,
+                              result.serverCpu * 100, result.clientCpu * 100,
+                              result.heapPerSubscriber < 0 ? "-" : (result.heapPerSubscriber / 1024) + " KiB");
+        }
+        System.out.printf(Locale.ROOT, "%nLatency at %d messages/s (%d deliveries/s):%n", PACED_RATE,
+                          PACED_RATE * subscribers);
+        System.out.printf(Locale.ROOT, "%-22s %9s %9s %9s%n", "peer", "p50 ms", "p99 ms", "p99.9 ms");
+        for (Result result : results) {
+            System.out.printf(Locale.ROOT, "%-22s %9.2f %9.2f %9.2f%n", result.peer, result.pacedP50,
+                              result.pacedP99, result.pacedP999);
+        }
+        final Result courier = results.get(0);
+        System.out.printf(Locale.ROOT, "%ncourier / node ws: %.2f   courier / nats-server: %.2f%n",
+                          courier.deliveredPerSecond / results.get(1).deliveredPerSecond,
+                          courier.deliveredPerSecond / results.get(2).deliveredPerSecond);
+        System.exit(0);
+    }
+
+    /** This project's gateway, started as its own process from gateway/target/gateway.jar. */
+    private static Result courier(int subscribers, int messages) throws Exception {
+        final int port = 18900;
+        final Path data = Files.createTempDirectory("bench-courier");
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+        // Extra JVM flags for the server, e.g. to record a profile: BENCH_SERVER_OPTS=-XX:StartFlightRecording=…
+        final String serverOptions = System.getenv("BENCH_SERVER_OPTS");
+        if (serverOptions != null && !serverOptions.isBlank()) {
+            command.addAll(List.of(serverOptions.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", "gateway/target/gateway.jar", "--host", "127.0.0.1", "--port",
+                               String.valueOf(port), "--data-dir", data.toString(), "--stream-queue-size", "100000",
+                               "--access-log", "off"));
+        final Process server = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        try {
+            awaitHttp("http://127.0.0.1:" + port + "/health");
+            final String token = post("http://127.0.0.1:" + port + "/streams/Token", "{\"topic\":\"bench\"}")
+                    .replaceAll(".*\"token\":\"([^\"]+)\".*", "$1");
+            final long heapBefore = heapAfterGc(server.pid(), port);
+            final Recorder recorder = new Recorder(subscribers, messages);
+            final List<WebSocket> sockets = openSockets(subscribers, URI.create(
+                    "ws://127.0.0.1:" + port + "/streams/Streams/Subscribe?topic=bench&token=" +
+                    URLEncoder.encode(token, StandardCharsets.UTF_8)), recorder);
+            final long heapAfter = heapAfterGc(server.pid(), port);
+            final ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+            final StreamsGrpc.StreamsStub streams = StreamsGrpc.newStub(channel);
+            final Semaphore inFlight = new Semaphore(64);
+            final Publisher publisher = payload -> {
+                inFlight.acquireUninterruptibly();
+                streams.publish(Message.newBuilder().setTopic("bench").setMessage(payload).build(),
+                                new StreamObserver<PublishResponse>() {
+                                    @Override
+                                    public void onNext(PublishResponse value) {}
+
+                                    @Override
+                                    public void onError(Throwable t) {
+                                        System.err.println("publish failed: " + t.getMessage());
+                                        inFlight.release();
+                                    }
+
+                                    @Override
+                                    public void onCompleted() {
+                                        inFlight.release();
+                                    }
+                                });
+            };
+            final Result result = run("courier gateway (ws)", recorder, publisher, server.pid());
+            result.heapPerSubscriber = (heapAfter - heapBefore) / subscribers;
+            sockets.forEach(WebSocket::abort);
+            channel.shutdownNow();
+            return result;
+        } finally {
+            server.destroy();
+            server.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A minimal broadcast server on Node's ws package, bench/node/broadcast.js. */
+    private static Result nodeWs(int subscribers, int messages) throws Exception {
+        final int port = 18901;
+        final Process server = new ProcessBuilder("node", "bench/node/broadcast.js", String.valueOf(port))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        try {
+            final WebSocket publisherSocket = awaitSocket(URI.create("ws://127.0.0.1:" + port + "/publish"));
+            final Recorder recorder = new Recorder(subscribers, messages);
+            final List<WebSocket> sockets =
+                    openSockets(subscribers, URI.create("ws://127.0.0.1:" + port + "/subscribe"), recorder);
+            final Publisher publisher = payload -> publisherSocket.sendText(payload, true).join();
+            final Result result = run("node ws broadcast", recorder, publisher, server.pid());
+            sockets.forEach(WebSocket::abort);
+            publisherSocket.abort();
+            return result;
+        } finally {
+            server.destroy();
+            server.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** nats-server at 127.0.0.1:4222, subscribers spread over 10 jnats connections. */
+    private static Result nats(int subscribers, int messages) throws Exception {
+        final Recorder recorder = new Recorder(subscribers, messages);
+        final List<Connection> connections = new ArrayList<>();
+        for (int c = 0; c < 10; c++) {
+            connections.add(Nats.connect("nats://127.0.0.1:4222"));
+        }
+        for (int i = 0; i < subscribers; i++) {
+            final int subscriber = i;
+            final Dispatcher dispatcher = connections.get(i % connections.size())
+                                                     .createDispatcher(message -> recorder.received(
+                                                             subscriber, new String(message.getData(),
+                                                                                    StandardCharsets.US_ASCII)));
+            dispatcher.subscribe("bench.fanout");
+        }
+        final Connection publishing = Nats.connect("nats://127.0.0.1:4222");
+        try {
+            final Publisher publisher = payload -> publishing.publish("bench.fanout",
+                                                                     payload.getBytes(StandardCharsets.US_ASCII));
+            return run("nats-server (jnats)", recorder, publisher, natsServerPid());
+        } finally {
+            publishing.close();
+            for (Connection connection : connections) {
+                connection.close();
+            }
+        }
+    }
+
+    /** Warms up until every subscriber has heard the topic, then publishes and waits for every delivery. */
+    private static Result run(String peer, Recorder recorder, Publisher publisher, long serverPid) throws Exception {
+        final Result throughput = run(peer, recorder, publisher, serverPid, 0);
+        final Recorder paced = recorder.again(PACED_MESSAGES);
+        final Result latency = run(peer, paced, publisher, serverPid, PACED_RATE);
+        throughput.pacedP50 = latency.p50;
+        throughput.pacedP99 = latency.p99;
+        throughput.pacedP999 = latency.p999;
+        return throughput;
+    }
+
+    private static Result run(String peer, Recorder recorder, Publisher publisher, long serverPid, int rate)
+            throws Exception {
+        for (int i = 0; !recorder.allJoined(); i++) {
+            if (i > 3000) {
+                throw new IllegalStateException(peer + ": subscribers never joined");
+            }
+            publisher.publish("warmup");
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        TimeUnit.MILLISECONDS.sleep(500);
+        recorder.startMeasuring();
+        final long serverCpuBefore = cpuNanos(serverPid);
+        final long clientCpuBefore = clientCpuNanos();
+        final long start = System.nanoTime();
+        final String padding = "x".repeat(MESSAGE_BYTES);
+        for (int i = 0; i < recorder.messages; i++) {
+            if (rate > 0) {
+                // At a fixed rate the latency is the system's own, not the queue of a flood.
+                final long due = start + i * 1_000_000_000L / rate;
+                while (System.nanoTime() < due) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+                }
+            }
+            final String stamp = "@@" + System.nanoTime() + ';';
+            publisher.publish(stamp + padding.substring(stamp.length()));
+        }
+        recorder.awaitAll(Duration.ofSeconds(120));
+        final long elapsed = recorder.lastReceive() - start;
+        final Result result = new Result(peer);
+        result.deliveredPerSecond = recorder.expected() * 1e9 / elapsed;
+        final long[] latencies = recorder.latencies();
+        Arrays.sort(latencies);
+        result.p50 = percentile(latencies, 0.50);
+        result.p99 = percentile(latencies, 0.99);
+        result.p999 = percentile(latencies, 0.999);
+        result.serverCpu = (double) (cpuNanos(serverPid) - serverCpuBefore) / elapsed / CORES;
+        result.clientCpu = (double) (clientCpuNanos() - clientCpuBefore) / elapsed / CORES;
+        System.out.printf(Locale.ROOT, "%s%s: %d deliveries in %.2f s%n", peer,
+                          rate > 0 ? " at " + rate + " messages/s" : " flat out", recorder.expected(), elapsed / 1e9);
+        return result;
+    }
+
+    private static double percentile(long[] sorted, double quantile) {
+        return sorted[Math.min(sorted.length - 1, (int) (sorted.length * quantile))] / 1e6;
+    }
+
+    private static List<WebSocket> openSockets(int count, URI uri, Recorder recorder) {
+        final List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            final int subscriber = i;
+            opening.add(http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+                private final StringBuilder partial = new StringBuilder();
+
+                @Override
+                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                    partial.append(data);
+                    if (last) {
+                        recorder.received(subscriber, partial);
+                        partial.setLength(0);
+                    }
+                    webSocket.request(1);
+                    return null;
+                }
+            }));
+        }
+        final List<WebSocket> sockets = new ArrayList<>();
+        for (CompletableFuture<WebSocket> socket : opening) {
+            sockets.add(socket.join());
+        }
+        return sockets;
+    }
+
+    private static WebSocket awaitSocket(URI uri) throws InterruptedException {
+        for (int i = 0; ; i++) {
+            try {
+                return http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {}).join();
+            } catch (RuntimeException e) {
+                if (i > 200) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        }
+    }
+
+    private static void awaitHttp(String url) throws InterruptedException {
+        for (int i = 0; ; i++) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                              HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                if (i > 600) {
+                    throw new IllegalStateException(url + " never answered", e);
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    private static String post(String url, String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                         HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The heap the server holds after a full collection, from its own metrics. */
+    private static long heapAfterGc(long pid, int port) throws Exception {
+        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                           String.valueOf(pid), "GC.run")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS);
+        final String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+        long used = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                used += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return used;
+    }
+
+    /** CPU time a process has used, from /proc (clock ticks of 10 ms). */
+    private static long cpuNanos(long pid) throws IOException {
+        final String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000_000L;
+    }
+
+    private static long clientCpuNanos() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static long natsServerPid() throws IOException, InterruptedException {
+        final Process pidof = new ProcessBuilder("pidof", "nats-server").start();
+        pidof.waitFor(10, TimeUnit.SECONDS);
+        return Long.parseLong(new String(pidof.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
+                                      .trim().split("\\s+")[0]);
+    }
+
+    @FunctionalInterface
+    private interface Publisher {
+        void publish(String payload) throws Exception;
+    }
+
+    /** Every subscriber's latencies, from the nanoTime stamped in each message. */
+    private static final class Recorder {
+
+        final int messages;
+        private final long[][] latencies;
+        private final int[] counts;
+        private final boolean[] joined;
+        private final AtomicLong delivered = new AtomicLong();
+        private final AtomicLong lastReceive = new AtomicLong();
+        private volatile boolean measuring;
+        private volatile int joinedCount;
+        /** Where deliveries go once a later run has started. */
+        private volatile Recorder successor;
+
+        Recorder(int subscribers, int messages) {
+            this.messages = messages;
+            latencies = new long[subscribers][messages];
+            counts = new int[subscribers];
+            joined = new boolean[subscribers];
+        }
+
+        /** A recorder for another run over the same subscribers, who have all joined already. */
+        Recorder again(int messages) {
+            final Recorder next = new Recorder(joined.length, messages);
+            Arrays.fill(next.joined, true);
+            next.joinedCount = joined.length;
+            successor = next;
+            return next;
+        }
+
+        void received(int subscriber, CharSequence frame) {
+            if (successor != null) {
+                successor.received(subscriber, frame);
+                return;
+            }
+            final long now = System.nanoTime();
+            final String text = frame.toString();
+            // Not "t=": a JSON printer may write '=' as \u003d.
+            final int stamp = text.indexOf("@@");
+            if (stamp < 0) {
+                synchronized (joined) {
+                    if (!joined[subscriber]) {
+                        joined[subscriber] = true;
+                        joinedCount++;
+                    }
+                }
+                return;
+            }
+            if (!measuring) {
+                return;
+            }
+            final long sent = Long.parseLong(text, stamp + 2, text.indexOf(';', stamp), 10);
+            synchronized (latencies[subscriber]) {
+                if (counts[subscriber] < messages) {
+                    latencies[subscriber][counts[subscriber]++] = now - sent;
+                }
+            }
+            delivered.incrementAndGet();
+            lastReceive.accumulateAndGet(now, Math::max);
+        }
+
+        boolean allJoined() {
+            return joinedCount == joined.length;
+        }
+
+        void startMeasuring() {
+            measuring = true;
+        }
+
+        long expected() {
+            return (long) messages * joined.length;
+        }
+
+        long lastReceive() {
+            return lastReceive.get();
+        }
+
+        void awaitAll(Duration timeout) throws InterruptedException {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (delivered.get() < expected()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + delivered.get() + " of " + expected() + " delivered");
+                }
+                TimeUnit.MILLISECONDS.sleep(2);
+            }
+        }
+
+        long[] latencies() {
+            final long[] all = new long[(int) delivered.get()];
+            int at = 0;
+            for (int i = 0; i < latencies.length; i++) {
+                System.arraycopy(latencies[i], 0, all, at, counts[i]);
+                at += counts[i];
+            }
+            return Arrays.copyOf(all, at);
+        }
+    }
+
+    private static final class Result {
+        final String peer;
+        double deliveredPerSecond;
+        double p50;
+        double p99;
+        double p999;
+        double serverCpu;
+        double clientCpu;
+        long heapPerSubscriber = -1;
+        double pacedP50;
+        double pacedP99;
+        double pacedP999;
+
+        Result(String peer) {
+            this.peer = peer;
+        }
+    }
+}
