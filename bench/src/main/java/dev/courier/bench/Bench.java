@@ -43,7 +43,8 @@ import io.nats.client.Nats;
  * side used and, for the gateway, the heap an idle subscriber holds.
  *
  * <p>Run from the repository root after {@code mvn -q package -DskipTests} and
- * {@code npm ci --prefix bench/node}: {@code java -jar bench/target/bench.jar [subscribers] [messages]}.
+ * {@code npm ci --prefix bench/node}: {@code java -jar bench/target/bench.jar fanout [subscribers]
+ * [messages]}, or {@code java -jar bench/target/bench.jar gateway} for {@link GatewayOverhead}.
  */
 public final class Bench {
 
@@ -56,9 +57,14 @@ public final class Bench {
 
     private Bench() {}
 
+    /** {@code fanout [subscribers] [messages]} or {@code gateway}. */
     public static void main(String[] args) throws Exception {
-        final int subscribers = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        final int messages = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        if (args.length > 0 && "gateway".equals(args[0])) {
+            GatewayOverhead.run();
+            System.exit(0);
+        }
+        final int subscribers = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        final int messages = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         System.out.printf(Locale.ROOT, "Streams fan-out: %d subscribers, %d messages of %d bytes, %d cores%n%n",
                           subscribers, messages, MESSAGE_BYTES, CORES);
         final List<Result> results = new ArrayList<>();
@@ -93,18 +99,7 @@ public final class Bench {
     private static Result courier(int subscribers, int messages) throws Exception {
         final int port = 18900;
         final Path data = Files.createTempDirectory("bench-courier");
-        final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
-        // Extra JVM flags for the server, e.g. to record a profile: BENCH_SERVER_OPTS=-XX:StartFlightRecording=…
-        final String serverOptions = System.getenv("BENCH_SERVER_OPTS");
-        if (serverOptions != null && !serverOptions.isBlank()) {
-            command.addAll(List.of(serverOptions.trim().split("\\s+")));
-        }
-        command.addAll(List.of("-jar", "gateway/target/gateway.jar", "--host", "127.0.0.1", "--port",
-                               String.valueOf(port), "--data-dir", data.toString(), "--stream-queue-size", "100000",
-                               "--access-log", "off"));
-        final Process server = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        final Process server = startGateway(port, data);
         try {
             awaitHttp("http://127.0.0.1:" + port + "/health");
             final String token = post("http://127.0.0.1:" + port + "/streams/Token", "{\"topic\":\"bench\"}")
@@ -146,6 +141,22 @@ public final class Bench {
             server.destroy();
             server.waitFor(20, TimeUnit.SECONDS);
         }
+    }
+
+    /** Starts gateway/target/gateway.jar with -Xmx2g and the flags in BENCH_SERVER_OPTS. */
+    static Process startGateway(int port, Path data) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+        // Extra JVM flags for the server, e.g. to record a profile: BENCH_SERVER_OPTS=-XX:StartFlightRecording=…
+        final String serverOptions = System.getenv("BENCH_SERVER_OPTS");
+        if (serverOptions != null && !serverOptions.isBlank()) {
+            command.addAll(List.of(serverOptions.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", "gateway/target/gateway.jar", "--host", "127.0.0.1", "--port",
+                               String.valueOf(port), "--data-dir", data.toString(), "--stream-queue-size", "100000",
+                               "--access-log", "off"));
+        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                                          .redirectErrorStream(true).start();
     }
 
     /** A minimal broadcast server on Node's ws package, bench/node/broadcast.js. */
@@ -293,7 +304,7 @@ public final class Bench {
         }
     }
 
-    private static void awaitHttp(String url) throws InterruptedException {
+    static void awaitHttp(String url) throws InterruptedException {
         for (int i = 0; ; i++) {
             try {
                 if (http.send(HttpRequest.newBuilder(URI.create(url)).build(),

@@ -1,0 +1,182 @@
+package dev.courier.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import com.google.protobuf.Int32Value;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
+
+import dev.courier.proto.threads.CreateConversationRequest;
+import dev.courier.proto.threads.CreateMessageRequest;
+import dev.courier.proto.threads.ListMessagesRequest;
+import dev.courier.proto.threads.ThreadsGrpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * What the JSON gateway costs: Threads.CreateMessage and ListMessages at concurrency 1, 16 and
+ * 64, as JSON POSTs through the gateway and as gRPC on the same port, beside {@code GET /health}
+ * on the same server (the ceiling of the HTTP stack: no service, no database).
+ */
+final class GatewayOverhead {
+
+    private static final long SECONDS_PER_CELL = 5;
+    private static final int[] CONCURRENCY = {1, 16, 64};
+
+    private GatewayOverhead() {}
+
+    static void run() throws Exception {
+        final int port = 18910;
+        final Path data = Files.createTempDirectory("bench-gateway");
+        final Process server = Bench.startGateway(port, data);
+        final WebClient http = WebClient.builder("http://127.0.0.1:" + port)
+                                        .factory(ClientFactory.builder().maxNumEventLoopsPerEndpoint(2).build())
+                                        .maxResponseLength(0)
+                                        .build();
+        final ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            Bench.awaitHttp("http://127.0.0.1:" + port + "/health");
+            final var threads = ThreadsGrpc.newFutureStub(channel);
+            final String conversation = ThreadsGrpc.newBlockingStub(channel).createConversation(
+                    CreateConversationRequest.newBuilder().setGroupId("bench").setTopic("overhead").build())
+                                                   .getConversation().getId();
+            for (int i = 0; i < 200; i++) {
+                threads.createMessage(message(conversation)).get();
+            }
+            final String jsonUrl = "/threads/Threads/";
+            final String createBody = "{\"conversation_id\":\"" + conversation +
+                                      "\",\"author_id\":\"bench\",\"text\":\"hello from the benchmark\"}";
+            final String listBody = "{\"conversation_id\":\"" + conversation + "\",\"limit\":25}";
+            System.out.printf(Locale.ROOT, "%-34s %5s %10s %9s %9s%n", "call", "conc", "requests/s", "p50 ms",
+                              "p99 ms");
+            final List<String> rows = new ArrayList<>();
+            for (int concurrency : CONCURRENCY) {
+                final Cell ceiling = measure(concurrency, () -> http.get("/health").aggregate()
+                                                                    .thenApply(response -> response.status().code()));
+                print("empty endpoint (GET /health)", concurrency, ceiling);
+                final Cell jsonCreate = measure(concurrency, () -> post(http, jsonUrl + "CreateMessage", createBody));
+                print("CreateMessage JSON", concurrency, jsonCreate);
+                final Cell grpcCreate = measure(concurrency, () -> toFuture(threads.createMessage(message(conversation))));
+                print("CreateMessage gRPC", concurrency, grpcCreate);
+                final Cell jsonList = measure(concurrency, () -> post(http, jsonUrl + "ListMessages", listBody));
+                print("ListMessages JSON", concurrency, jsonList);
+                final Cell grpcList = measure(concurrency, () -> toFuture(threads.listMessages(
+                        ListMessagesRequest.newBuilder().setConversationId(conversation)
+                                           .setLimit(Int32Value.of(25)).build())));
+                print("ListMessages gRPC", concurrency, grpcList);
+                rows.add(String.format(Locale.ROOT,
+                                       "concurrency %2d: CreateMessage JSON/empty %.2f, JSON/gRPC %.2f; " +
+                                       "ListMessages JSON/empty %.2f, JSON/gRPC %.2f", concurrency,
+                                       jsonCreate.perSecond / ceiling.perSecond,
+                                       jsonCreate.perSecond / grpcCreate.perSecond,
+                                       jsonList.perSecond / ceiling.perSecond,
+                                       jsonList.perSecond / grpcList.perSecond));
+            }
+            System.out.println();
+            rows.forEach(System.out::println);
+        } finally {
+            channel.shutdownNow();
+            server.destroy();
+            server.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private static CreateMessageRequest message(String conversation) {
+        return CreateMessageRequest.newBuilder().setConversationId(conversation).setAuthorId("bench")
+                                   .setText("hello from the benchmark").build();
+    }
+
+    private static CompletableFuture<Integer> post(WebClient http, String path, String body) {
+        return http.execute(HttpRequest.of(HttpMethod.POST, path, MediaType.JSON_UTF_8, body)).aggregate()
+                   .thenApply(response -> {
+                       if (response.status().code() != 200) {
+                           throw new IllegalStateException(path + " answered " + response.status());
+                       }
+                       return response.status().code();
+                   });
+    }
+
+    private static <T> CompletableFuture<T> toFuture(com.google.common.util.concurrent.ListenableFuture<T> future) {
+        final CompletableFuture<T> done = new CompletableFuture<>();
+        future.addListener(() -> {
+            try {
+                done.complete(future.get());
+            } catch (Exception e) {
+                done.completeExceptionally(e);
+            }
+        }, Runnable::run);
+        return done;
+    }
+
+    /** Keeps {@code concurrency} calls in flight for a few seconds; records each call's latency. */
+    private static Cell measure(int concurrency, Supplier<CompletableFuture<?>> call) throws InterruptedException {
+        final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS_PER_CELL);
+        final long[] latencies = new long[4_000_000];
+        final AtomicLong count = new AtomicLong();
+        final AtomicBoolean failed = new AtomicBoolean();
+        final CompletableFuture<?>[] loops = new CompletableFuture<?>[concurrency];
+        for (int i = 0; i < concurrency; i++) {
+            final CompletableFuture<Void> loop = new CompletableFuture<>();
+            loops[i] = loop;
+            next(call, end, latencies, count, failed, loop);
+        }
+        CompletableFuture.allOf(loops).join();
+        final long start = end - TimeUnit.SECONDS.toNanos(SECONDS_PER_CELL);
+        final int n = (int) Math.min(count.get(), latencies.length);
+        final long[] sorted = Arrays.copyOf(latencies, n);
+        Arrays.sort(sorted);
+        final Cell cell = new Cell();
+        cell.perSecond = count.get() / ((System.nanoTime() - start) / 1e9);
+        cell.p50 = sorted[n / 2] / 1e6;
+        cell.p99 = sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
+        return cell;
+    }
+
+    private static void next(Supplier<CompletableFuture<?>> call, long end, long[] latencies, AtomicLong count,
+                             AtomicBoolean failed, CompletableFuture<Void> loop) {
+        if (System.nanoTime() > end || failed.get()) {
+            loop.complete(null);
+            return;
+        }
+        final long start = System.nanoTime();
+        call.get().whenComplete((result, cause) -> {
+            if (cause != null) {
+                failed.set(true);
+                loop.completeExceptionally(cause);
+                return;
+            }
+            final long index = count.getAndIncrement();
+            if (index < latencies.length) {
+                latencies[(int) index] = System.nanoTime() - start;
+            }
+            next(call, end, latencies, count, failed, loop);
+        });
+    }
+
+    private static void print(String name, int concurrency, Cell cell) {
+        System.out.printf(Locale.ROOT, "%-34s %5d %10.0f %9.2f %9.2f%n", name, concurrency, cell.perSecond, cell.p50,
+                          cell.p99);
+    }
+
+    private static final class Cell {
+        double perSecond;
+        double p50;
+        double p99;
+    }
+}
