@@ -173,106 +173,127 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
 
         private Builder() {}
 
+        /** Sets {@link GatewayConfig#accessLog()}. */
         public Builder accessLog(AccessLog.Mode accessLog) {
             this.accessLog = accessLog;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#threadsAddr()}. */
         public Builder threadsAddr(Optional<String> threadsAddr) {
             this.threadsAddr = threadsAddr;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#chatAddr()}. */
         public Builder chatAddr(Optional<String> chatAddr) {
             this.chatAddr = chatAddr;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#streamsAddr()}. */
         public Builder streamsAddr(Optional<String> streamsAddr) {
             this.streamsAddr = streamsAddr;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#natsUrl()}. */
         public Builder natsUrl(Optional<String> natsUrl) {
             this.natsUrl = natsUrl;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#databaseUrl()}. */
         public Builder databaseUrl(Optional<String> databaseUrl) {
             this.databaseUrl = databaseUrl;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#databaseUser()}. */
         public Builder databaseUser(Optional<String> databaseUser) {
             this.databaseUser = databaseUser;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#databasePassword()}. */
         public Builder databasePassword(Optional<String> databasePassword) {
             this.databasePassword = databasePassword;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#host()}. */
         public Builder host(String host) {
             this.host = host;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#port()}. */
         public Builder port(int port) {
             this.port = port;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#dataDir()}. */
         public Builder dataDir(Path dataDir) {
             this.dataDir = dataDir;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#maxRequestBytes()}. */
         public Builder maxRequestBytes(int maxRequestBytes) {
             this.maxRequestBytes = maxRequestBytes;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#dbPoolSize()}. */
         public Builder dbPoolSize(int dbPoolSize) {
             this.dbPoolSize = dbPoolSize;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#storeQueueSize()}. */
         public Builder storeQueueSize(int storeQueueSize) {
             this.storeQueueSize = storeQueueSize;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#streamQueueSize()}. */
         public Builder streamQueueSize(int streamQueueSize) {
             this.streamQueueSize = streamQueueSize;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#allowedOrigins()}. */
         public Builder allowedOrigins(List<String> allowedOrigins) {
             this.allowedOrigins = allowedOrigins;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#tokenTtl()}. */
         public Builder tokenTtl(Duration tokenTtl) {
             this.tokenTtl = tokenTtl;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#pingInterval()}. */
         public Builder pingInterval(Duration pingInterval) {
             this.pingInterval = pingInterval;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#apiKeys()}. */
         public Builder apiKeys(List<String> apiKeys) {
             this.apiKeys = apiKeys;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#apiKeysFile()}. */
         public Builder apiKeysFile(Optional<Path> apiKeysFile) {
             this.apiKeysFile = apiKeysFile;
             return this;
         }
 
+        /** Sets {@link GatewayConfig#insecureOpen()}. */
         public Builder insecureOpen(boolean insecureOpen) {
             this.insecureOpen = insecureOpen;
             return this;
