@@ -9,6 +9,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -19,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.Message;
 import com.zaxxer.hikari.HikariConfig;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -68,6 +71,8 @@ import dev.courier.threads.store.JdbcThreadStore;
 
 import io.grpc.BindableService;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
@@ -175,7 +180,8 @@ public final class Gateway implements AutoCloseable {
 
             final List<ServiceDescriptor> contracts = Contracts.services();
             final Server server = server(config, keys, auth, metrics, dataSource, bus, services, inProcessChannel,
-                                         JsonGateway.of(contracts, inProcessChannel),
+                                         JsonGateway.of(contracts, inProcessChannel,
+                                                        generatedMessages(inProcessServer.getServices())),
                                          WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
                                                           config.maxRequestBytes()));
@@ -292,6 +298,30 @@ public final class Gateway implements AutoCloseable {
                                                             .build();
         remotes.add(channel);
         return GrpcForwarder.forward(service, channel);
+    }
+
+    /**
+     * The generated request and response classes of each method served here, by full method name,
+     * for methods whose marshallers know them (the local services' do; forwarded ones do not).
+     */
+    private static Map<String, List<Message>> generatedMessages(List<ServerServiceDefinition> services) {
+        final Map<String, List<Message>> messages = new HashMap<>();
+        for (ServerServiceDefinition service : services) {
+            for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+                final var descriptor = method.getMethodDescriptor();
+                if (descriptor.getRequestMarshaller() instanceof PrototypeMarshaller &&
+                    descriptor.getResponseMarshaller() instanceof PrototypeMarshaller) {
+                    final Object request = ((PrototypeMarshaller<?>) descriptor.getRequestMarshaller())
+                            .getMessagePrototype();
+                    final Object response = ((PrototypeMarshaller<?>) descriptor.getResponseMarshaller())
+                            .getMessagePrototype();
+                    if (request instanceof Message && response instanceof Message) {
+                        messages.put(descriptor.getFullMethodName(), List.of((Message) request, (Message) response));
+                    }
+                }
+            }
+        }
+        return messages;
     }
 
     /** A page only key holders may see, when keys are configured. */
