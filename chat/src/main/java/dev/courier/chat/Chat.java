@@ -197,6 +197,9 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
             outbox.fail(ChatError.CONNECT_MISSING_CHAT_ID.toException());
         } else if (userId.isEmpty()) {
             outbox.fail(ChatError.CONNECT_MISSING_USER_ID.toException());
+        } else if (utf8Length(chatId) > Limits.MAX_ID_BYTES || utf8Length(userId) > Limits.MAX_ID_BYTES) {
+            // Refused at once, rather than on the first message the stream sends.
+            outbox.fail(ChatError.CONNECT_FIELD_TOO_LONG.toException());
         } else {
             execute(outbox, () -> {
                 if (!store.chatExists(ns, chatId)) {
@@ -306,6 +309,10 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
 
     private static String subject(String ns, String chatId) {
         return "chat." + ns + '.' + chatId;
+    }
+
+    private static int utf8Length(String value) {
+        return value.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static String nullToEmpty(String value) {

@@ -38,6 +38,8 @@ enum ChatError {
     CONNECT_MISSING_USER_ID("chat.Connect.MissingUserID", Code.INVALID_ARGUMENT,
                             "Missing user id: set the user-id metadata (user_id on WebSocket)"),
     CONNECT_INVALID_CHAT_ID("chat.Connect.InvalidChatID", Code.NOT_FOUND, "Chat not found"),
+    CONNECT_FIELD_TOO_LONG("chat.Connect.FieldTooLong", Code.INVALID_ARGUMENT,
+                           "The chat id or user id is longer than " + Limits.MAX_ID_BYTES + " bytes"),
     SLOW_CONSUMER("chat.Connect.SlowConsumer", Code.RESOURCE_EXHAUSTED,
                   "The connection did not read its messages fast enough; reconnect and read History"),
     BUSY("chat.Busy", Code.RESOURCE_EXHAUSTED, "Too many requests waiting for the store; retry later"),

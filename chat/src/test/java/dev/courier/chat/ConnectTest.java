@@ -86,6 +86,9 @@ class ConnectTest {
                     INVALID_ARGUMENT, "chat.Connect.MissingUserID"),
                 row("unknown chat", chatId -> headers("no-such-chat", "ann"), null,
                     NOT_FOUND, "chat.Connect.InvalidChatID"),
+                row("a chat-id over the limit",
+                    chatId -> headers(Strings.ofBytes(Limits.MAX_ID_BYTES + 1), "ann"), null,
+                    INVALID_ARGUMENT, "chat.Connect.FieldTooLong"),
                 row("a message without text", chatId -> headers(chatId, "ann"), message("c1", ""),
                     INVALID_ARGUMENT, "chat.Send.MissingText"),
                 row("a message with a client_id over the limit", chatId -> headers(chatId, "ann"),
@@ -99,9 +102,9 @@ class ConnectTest {
                 row("a message with text over the limit", chatId -> headers(chatId, "ann"),
                     message("c1", Strings.ofBytes(Limits.MAX_TEXT_BYTES + 1)),
                     INVALID_ARGUMENT, "chat.Send.FieldTooLong"),
-                row("a message from a user-id over the limit",
-                    chatId -> headers(chatId, Strings.ofBytes(Limits.MAX_ID_BYTES + 1)), message("c1", "Hello"),
-                    INVALID_ARGUMENT, "chat.Send.FieldTooLong"));
+                row("a user-id over the limit, refused before any message",
+                    chatId -> headers(chatId, Strings.ofBytes(Limits.MAX_ID_BYTES + 1)), null,
+                    INVALID_ARGUMENT, "chat.Connect.FieldTooLong"));
     }
 
     @ParameterizedTest(name = "{0}")
