@@ -127,7 +127,8 @@ final class Auth implements ServerInterceptor {
         return Contexts.interceptCall(context, call, headers, next);
     }
 
-    private static String bearer(String authorization) {
+    /** The key of an {@code authorization: Bearer <key>} header; null for anything else. */
+    static String bearer(String authorization) {
         final int space = authorization.indexOf(' ');
         if (space < 0 || !"bearer".equalsIgnoreCase(authorization.substring(0, space))) {
             return null;

@@ -367,15 +367,8 @@ final class ConnectBridge implements HttpService {
             this.fullName = fullName;
             input = method.getInputType();
             output = method.getOutputType();
-            type = method.isClientStreaming()
-                   ? method.isServerStreaming() ? MethodType.BIDI_STREAMING : MethodType.CLIENT_STREAMING
-                   : method.isServerStreaming() ? MethodType.SERVER_STREAMING : MethodType.UNARY;
-            this.method = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
-                                                  .setType(type)
-                                                  .setFullMethodName(fullName)
-                                                  .setRequestMarshaller(GrpcForwarder.BYTES)
-                                                  .setResponseMarshaller(GrpcForwarder.BYTES)
-                                                  .build();
+            type = GrpcForwarder.typeOf(method);
+            this.method = GrpcForwarder.bytesMethod(method);
         }
 
         byte[] decode(byte[] body, boolean json) throws InvalidProtocolBufferException {

@@ -330,9 +330,8 @@ public final class Gateway implements AutoCloseable {
             return page;
         }
         return page.decorate((delegate, ctx, req) -> {
-            final String authorization = req.headers().get("authorization", "");
-            final boolean valid = authorization.regionMatches(true, 0, "Bearer ", 0, 7) &&
-                                  keys.get().namespaceOf(authorization.substring(7).strip()).isPresent();
+            final String key = Auth.bearer(req.headers().get("authorization", ""));
+            final boolean valid = key != null && keys.get().namespaceOf(key).isPresent();
             return valid ? delegate.serve(ctx, req)
                          : MicroError.of(HttpStatus.UNAUTHORIZED, "MISSING_API_KEY",
                                          "This page needs authorization: Bearer <key>");

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 
+import com.google.protobuf.Descriptors;
+
 import dev.courier.streams.SharedBytes;
 
 import io.grpc.CallOptions;
@@ -13,6 +15,7 @@ import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.Marshaller;
+import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
@@ -40,6 +43,25 @@ final class GrpcForwarder {
     };
 
     private GrpcForwarder() {}
+
+    /** The gRPC method of a method of the contracts, with its messages passed as bytes. */
+    static MethodDescriptor<byte[], byte[]> bytesMethod(Descriptors.MethodDescriptor method) {
+        return MethodDescriptor.<byte[], byte[]>newBuilder()
+                               .setType(typeOf(method))
+                               .setFullMethodName(MethodDescriptor.generateFullMethodName(
+                                       method.getService().getFullName(), method.getName()))
+                               .setRequestMarshaller(BYTES)
+                               .setResponseMarshaller(BYTES)
+                               .build();
+    }
+
+    /** Whether a method of the contracts streams requests, responses, both or neither. */
+    static MethodType typeOf(Descriptors.MethodDescriptor method) {
+        if (method.isClientStreaming()) {
+            return method.isServerStreaming() ? MethodType.BIDI_STREAMING : MethodType.CLIENT_STREAMING;
+        }
+        return method.isServerStreaming() ? MethodType.SERVER_STREAMING : MethodType.UNARY;
+    }
 
     /** Returns a service with the methods of the given one, each forwarded through the channel. */
     static ServerServiceDefinition forward(ServiceDescriptor service, Channel channel) {

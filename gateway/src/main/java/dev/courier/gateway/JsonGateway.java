@@ -31,7 +31,6 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
@@ -233,7 +232,7 @@ final class JsonGateway implements HttpService {
             final Message response = useGenerated ? generated.get(1)
                                                   : DynamicMessage.getDefaultInstance(method.getOutputType());
             this.method = io.grpc.MethodDescriptor.<Message, Message>newBuilder()
-                                                  .setType(type(method))
+                                                  .setType(GrpcForwarder.typeOf(method))
                                                   .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(
                                                           method.getService().getFullName(), method.getName()))
                                                   .setRequestMarshaller(marshaller(request))
@@ -245,13 +244,6 @@ final class JsonGateway implements HttpService {
         private static io.grpc.MethodDescriptor.Marshaller<Message> marshaller(Message prototype) {
             return (io.grpc.MethodDescriptor.Marshaller<Message>) (io.grpc.MethodDescriptor.Marshaller<?>)
                     ProtoUtils.marshaller(prototype);
-        }
-
-        private static MethodType type(MethodDescriptor method) {
-            if (method.isClientStreaming()) {
-                return method.isServerStreaming() ? MethodType.BIDI_STREAMING : MethodType.CLIENT_STREAMING;
-            }
-            return method.isServerStreaming() ? MethodType.SERVER_STREAMING : MethodType.UNARY;
         }
     }
 }

@@ -309,14 +309,8 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         Route(MethodDescriptor method) {
             input = method.getInputType();
             output = method.getOutputType();
-            type = method.isClientStreaming() ? MethodType.BIDI_STREAMING : MethodType.SERVER_STREAMING;
-            this.method = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
-                                                  .setType(type)
-                                                  .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(
-                                                          method.getService().getFullName(), method.getName()))
-                                                  .setRequestMarshaller(GrpcForwarder.BYTES)
-                                                  .setResponseMarshaller(GrpcForwarder.BYTES)
-                                                  .build();
+            type = GrpcForwarder.typeOf(method);
+            this.method = GrpcForwarder.bytesMethod(method);
         }
 
         /** The request made of the query parameters that name string fields of it. */
