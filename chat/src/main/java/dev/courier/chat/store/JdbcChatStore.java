@@ -24,13 +24,43 @@ import dev.courier.proto.chat.Message;
 public final class JdbcChatStore implements ChatStore {
 
     private static final String MESSAGE_COLUMNS = "seq, id, client_id, user_id, subject, text, sent_at";
+    /*
+     * History's pages after and before a cursor. The order names every column of the primary
+     * key, though the first two are fixed: H2 reads an index in order only for an ORDER BY that
+     * spells it out, and otherwise reads the whole chat to sort it.
+     */
+    static final String SELECT_PAGE =
+            "SELECT " + MESSAGE_COLUMNS + " FROM chat_messages WHERE namespace = ? AND chat_id = ?";
+    static final String FORWARD_PAGE = " AND seq > ? ORDER BY namespace, chat_id, seq LIMIT ?";
+    static final String BACKWARD_PAGE = " AND seq < ? ORDER BY namespace DESC, chat_id DESC, seq DESC LIMIT ?";
     /** SQLSTATE of a unique key violation, on H2 and PostgreSQL alike. */
     private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
+    private final String selectByClientId;
+    private final String selectSeqById;
 
-    private JdbcChatStore(DataSource dataSource) {
+    private JdbcChatStore(DataSource dataSource, boolean h2) {
         this.dataSource = dataSource;
+        selectByClientId = selectByClientId(h2);
+        selectSeqById = selectSeqById(h2);
+    }
+
+    /*
+     * The lookups of a message by client_id and by id. H2 plans a statement once per connection
+     * and keeps that plan while the connection lives: planned on an empty table, these lookups
+     * would go through the primary key and read the whole chat ever after. On H2 they name their
+     * unique index; PostgreSQL plans from the current statistics.
+     */
+    static String selectByClientId(boolean h2) {
+        return "SELECT " + MESSAGE_COLUMNS + " FROM chat_messages" +
+               (h2 ? " USE INDEX (chat_messages_by_client_id)" : "") +
+               " WHERE namespace = ? AND chat_id = ? AND client_id = ?";
+    }
+
+    static String selectSeqById(boolean h2) {
+        return "SELECT seq FROM chat_messages" + (h2 ? " USE INDEX (chat_messages_by_id)" : "") +
+               " WHERE namespace = ? AND chat_id = ? AND id = ?";
     }
 
     /** Brings the schema of the database up to date and returns a store on it. */
@@ -45,7 +75,11 @@ public final class JdbcChatStore implements ChatStore {
               .baselineVersion("0")
               .load()
               .migrate();
-        return new JdbcChatStore(dataSource);
+        try (Connection c = dataSource.getConnection()) {
+            return new JdbcChatStore(dataSource, "H2".equals(c.getMetaData().getDatabaseProductName()));
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
     }
 
     @Override
@@ -92,7 +126,7 @@ public final class JdbcChatStore implements ChatStore {
         }
     }
 
-    private static Optional<Sent> send(Connection c, String namespace, Message message) throws SQLException {
+    private Optional<Sent> send(Connection c, String namespace, Message message) throws SQLException {
         // Taking the next seq locks the chat's row until commit: senders of one chat take turns,
         // so a retried client_id is always found by the second sender.
         try (PreparedStatement bump = c.prepareStatement(
@@ -103,9 +137,7 @@ public final class JdbcChatStore implements ChatStore {
                 return Optional.empty();
             }
         }
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT " + MESSAGE_COLUMNS + " FROM chat_messages" +
-                " WHERE namespace = ? AND chat_id = ? AND client_id = ?")) {
+        try (PreparedStatement select = c.prepareStatement(selectByClientId)) {
             select.setString(1, namespace);
             select.setString(2, message.getChatId());
             select.setString(3, message.getClientId());
@@ -160,8 +192,7 @@ public final class JdbcChatStore implements ChatStore {
             }
             final boolean forward = !afterId.isEmpty();
             try (PreparedStatement select = c.prepareStatement(
-                    "SELECT " + MESSAGE_COLUMNS + " FROM chat_messages WHERE namespace = ? AND chat_id = ?" +
-                    (forward ? " AND seq > ? ORDER BY seq" : " AND seq < ? ORDER BY seq DESC") + " LIMIT ?")) {
+                    SELECT_PAGE + (forward ? FORWARD_PAGE : BACKWARD_PAGE))) {
                 select.setString(1, namespace);
                 select.setString(2, chatId);
                 select.setLong(3, cursor);
@@ -192,10 +223,8 @@ public final class JdbcChatStore implements ChatStore {
         }
     }
 
-    private static Optional<Long> seqOf(Connection c, String namespace, String chatId, String id)
-            throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT seq FROM chat_messages WHERE namespace = ? AND chat_id = ? AND id = ?")) {
+    private Optional<Long> seqOf(Connection c, String namespace, String chatId, String id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(selectSeqById)) {
             select.setString(1, namespace);
             select.setString(2, chatId);
             select.setString(3, id);
