@@ -192,7 +192,7 @@ final class WebSocketBridge implements WebSocketServiceHandler {
             return new ClientCall.Listener<>() {
                 @Override
                 public void onMessage(byte[] message) {
-                    if (out.tryWrite(route.toJson(message))) {
+                    if (out.tryWrite(WebSocketFrame.ofText(route.toJson(message)))) {
                         out.whenConsumed().thenRun(() -> call.request(1));
                     }
                 }
@@ -292,8 +292,8 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         }
     }
 
-    /** A message and its JSON text. */
-    private record Rendered(byte[] message, String json) {}
+    /** A message and its JSON text in UTF-8. */
+    private record Rendered(byte[] message, byte[] json) {}
 
     /** One streaming method, on raw bytes, with its message types for JSON. */
     private static final class Route {
@@ -342,16 +342,17 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         }
 
         /**
-         * Renders a message for its socket. A message Streams publishes reaches every subscriber
-         * as one shared array, so it is rendered once and the text reused for the others.
+         * Renders a message for its socket, as the UTF-8 of its JSON. A message Streams publishes
+         * reaches every subscriber as one shared array, so it is rendered and encoded once and the
+         * bytes reused for the others.
          */
-        String toJson(byte[] message) {
+        byte[] toJson(byte[] message) {
             final int slot = System.identityHashCode(message) & (rendered.length() - 1);
             final Rendered cached = rendered.get(slot);
             if (cached != null && cached.message == message) {
                 return cached.json;
             }
-            final String json = print(message);
+            final byte[] json = print(message).getBytes(StandardCharsets.UTF_8);
             rendered.set(slot, new Rendered(message, json));
             return json;
         }
