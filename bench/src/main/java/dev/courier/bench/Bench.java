@@ -44,23 +44,35 @@ import io.nats.client.Nats;
  *
  * <p>Run from the repository root after {@code mvn -q package -DskipTests} and
  * {@code npm ci --prefix bench/node}: {@code java -jar bench/target/bench.jar fanout [subscribers]
- * [messages]}, or {@code java -jar bench/target/bench.jar gateway} for {@link GatewayOverhead}.
+ * [messages]}; the other scenarios are {@code gateway} ({@link GatewayOverhead}), {@code chat}
+ * ({@link ChatLatency}) and {@code threads} ({@link ThreadsAtScale}).
  */
 public final class Bench {
 
     private static final int MESSAGE_BYTES = 128;
-    /** The latency run: this many messages a second, this many in all. */
-    private static final int PACED_RATE = 20;
-    private static final int PACED_MESSAGES = 200;
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    /**
+     * The latency run: 20,000 deliveries a second (20 messages a second to 1,000 subscribers, 2 to
+     * 10,000) for ten seconds.
+     */
+    private static final int PACED_DELIVERIES = 20_000;
+    private static final int PACED_SECONDS = 10;
+    static final int CORES = Runtime.getRuntime().availableProcessors();
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private Bench() {}
 
-    /** {@code fanout [subscribers] [messages]} or {@code gateway}. */
+    /** {@code fanout [subscribers] [messages]}, {@code gateway}, {@code chat} or {@code threads}. */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && "gateway".equals(args[0])) {
             GatewayOverhead.run();
+            System.exit(0);
+        }
+        if (args.length > 0 && "chat".equals(args[0])) {
+            ChatLatency.run(args);
+            System.exit(0);
+        }
+        if (args.length > 0 && "threads".equals(args[0])) {
+            ThreadsAtScale.run(args);
             System.exit(0);
         }
         final int subscribers = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
@@ -70,7 +82,12 @@ public final class Bench {
         final List<Result> results = new ArrayList<>();
         results.add(courier(subscribers, messages));
         results.add(nodeWs(subscribers, messages));
-        results.add(nats(subscribers, messages));
+        results.add(nats(subscribers, messages, 10));
+        // A connection a subscriber, as each WebSocket subscriber has: jnats runs threads of its own for
+        // each connection, so past a thousand the generator would measure itself.
+        if (subscribers <= 1000) {
+            results.add(nats(subscribers, messages, subscribers));
+        }
         System.out.println();
         System.out.printf(Locale.ROOT, "Flat out (as fast as the publisher can):%n");
         System.out.printf(Locale.ROOT, "%-22s %12s %9s %9s %9s %10s %10s %12s%n", "peer", "delivered/s", "p50 ms",
@@ -81,8 +98,8 @@ public final class Bench {
                               result.serverCpu * 100, result.clientCpu * 100,
                               result.heapPerSubscriber < 0 ? "-" : (result.heapPerSubscriber / 1024) + " KiB");
         }
-        System.out.printf(Locale.ROOT, "%nLatency at %d messages/s (%d deliveries/s):%n", PACED_RATE,
-                          PACED_RATE * subscribers);
+        System.out.printf(Locale.ROOT, "%nLatency at %d messages/s (%d deliveries/s):%n", pacedRate(subscribers),
+                          pacedRate(subscribers) * subscribers);
         System.out.printf(Locale.ROOT, "%-22s %9s %9s %9s%n", "peer", "p50 ms", "p99 ms", "p99.9 ms");
         for (Result result : results) {
             System.out.printf(Locale.ROOT, "%-22s %9.2f %9.2f %9.2f%n", result.peer, result.pacedP50,
@@ -181,25 +198,29 @@ public final class Bench {
     }
 
     /** nats-server at 127.0.0.1:4222, subscribers spread over 10 jnats connections. */
-    private static Result nats(int subscribers, int messages) throws Exception {
+    private static Result nats(int subscribers, int messages, int connectionCount) throws Exception {
         final Recorder recorder = new Recorder(subscribers, messages);
         final List<Connection> connections = new ArrayList<>();
-        for (int c = 0; c < 10; c++) {
+        for (int c = 0; c < connectionCount; c++) {
             connections.add(Nats.connect("nats://127.0.0.1:4222"));
+        }
+        // One dispatcher (thread) per connection, each subscription with a handler of its own.
+        final List<Dispatcher> dispatchers = new ArrayList<>();
+        for (Connection connection : connections) {
+            dispatchers.add(connection.createDispatcher());
         }
         for (int i = 0; i < subscribers; i++) {
             final int subscriber = i;
-            final Dispatcher dispatcher = connections.get(i % connections.size())
-                                                     .createDispatcher(message -> recorder.received(
-                                                             subscriber, new String(message.getData(),
-                                                                                    StandardCharsets.US_ASCII)));
-            dispatcher.subscribe("bench.fanout");
+            dispatchers.get(i % dispatchers.size()).subscribe("bench.fanout", message -> recorder.received(
+                    subscriber, new String(message.getData(), StandardCharsets.US_ASCII)));
         }
         final Connection publishing = Nats.connect("nats://127.0.0.1:4222");
         try {
             final Publisher publisher = payload -> publishing.publish("bench.fanout",
                                                                      payload.getBytes(StandardCharsets.US_ASCII));
-            return run("nats-server (jnats)", recorder, publisher, natsServerPid());
+            final String peer = connectionCount == subscribers ? "nats-server (conn/sub)"
+                                                                : "nats-server (" + connectionCount + " conns)";
+            return run(peer, recorder, publisher, natsServerPid());
         } finally {
             publishing.close();
             for (Connection connection : connections) {
@@ -208,11 +229,16 @@ public final class Bench {
         }
     }
 
+    private static int pacedRate(int subscribers) {
+        return Math.max(1, PACED_DELIVERIES / subscribers);
+    }
+
     /** Warms up until every subscriber has heard the topic, then publishes and waits for every delivery. */
     private static Result run(String peer, Recorder recorder, Publisher publisher, long serverPid) throws Exception {
         final Result throughput = run(peer, recorder, publisher, serverPid, 0);
-        final Recorder paced = recorder.again(PACED_MESSAGES);
-        final Result latency = run(peer, paced, publisher, serverPid, PACED_RATE);
+        final int rate = pacedRate(recorder.subscribers());
+        final Recorder paced = recorder.again(rate * PACED_SECONDS);
+        final Result latency = run(peer, paced, publisher, serverPid, rate);
         throughput.pacedP50 = latency.p50;
         throughput.pacedP99 = latency.p99;
         throughput.pacedP999 = latency.p999;
@@ -221,14 +247,18 @@ public final class Bench {
 
     private static Result run(String peer, Recorder recorder, Publisher publisher, long serverPid, int rate)
             throws Exception {
-        for (int i = 0; !recorder.allJoined(); i++) {
-            if (i > 3000) {
+        // Warm-ups go out at the paced run's 20,000 deliveries a second, so no backlog of them is
+        // left to delay the measured messages.
+        final long interval = Math.max(5, 1000L * recorder.subscribers() / PACED_DELIVERIES);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!recorder.allJoined()) {
+            if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(peer + ": subscribers never joined");
             }
             publisher.publish("warmup");
-            TimeUnit.MILLISECONDS.sleep(5);
+            TimeUnit.MILLISECONDS.sleep(interval);
         }
-        TimeUnit.MILLISECONDS.sleep(500);
+        TimeUnit.MILLISECONDS.sleep(1000);
         recorder.startMeasuring();
         final long serverCpuBefore = cpuNanos(serverPid);
         final long clientCpuBefore = clientCpuNanos();
@@ -261,7 +291,7 @@ public final class Bench {
         return result;
     }
 
-    private static double percentile(long[] sorted, double quantile) {
+    static double percentile(long[] sorted, double quantile) {
         return sorted[Math.min(sorted.length - 1, (int) (sorted.length * quantile))] / 1e6;
     }
 
@@ -320,7 +350,7 @@ public final class Bench {
         }
     }
 
-    private static String post(String url, String json) throws IOException, InterruptedException {
+    static String post(String url, String json) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
                                     .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                          HttpResponse.BodyHandlers.ofString()).body();
@@ -343,13 +373,13 @@ public final class Bench {
     }
 
     /** CPU time a process has used, from /proc (clock ticks of 10 ms). */
-    private static long cpuNanos(long pid) throws IOException {
+    static long cpuNanos(long pid) throws IOException {
         final String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
         final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000_000L;
     }
 
-    private static long clientCpuNanos() {
+    static long clientCpuNanos() {
         return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
@@ -424,6 +454,10 @@ public final class Bench {
             }
             delivered.incrementAndGet();
             lastReceive.accumulateAndGet(now, Math::max);
+        }
+
+        int subscribers() {
+            return joined.length;
         }
 
         boolean allJoined() {

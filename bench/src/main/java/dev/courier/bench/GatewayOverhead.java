@@ -59,24 +59,27 @@ final class GatewayOverhead {
             for (int i = 0; i < 200; i++) {
                 threads.createMessage(message(conversation)).get();
             }
+            final long pid = server.pid();
             final String jsonUrl = "/threads/Threads/";
             final String createBody = "{\"conversation_id\":\"" + conversation +
                                       "\",\"author_id\":\"bench\",\"text\":\"hello from the benchmark\"}";
             final String listBody = "{\"conversation_id\":\"" + conversation + "\",\"limit\":25}";
-            System.out.printf(Locale.ROOT, "%-34s %5s %10s %9s %9s%n", "call", "conc", "requests/s", "p50 ms",
-                              "p99 ms");
+            System.out.printf(Locale.ROOT, "%-34s %5s %10s %9s %9s %10s %10s%n", "call", "conc", "requests/s",
+                              "p50 ms", "p99 ms", "server CPU", "client CPU");
             final List<String> rows = new ArrayList<>();
             for (int concurrency : CONCURRENCY) {
-                final Cell ceiling = measure(concurrency, () -> http.get("/health").aggregate()
-                                                                    .thenApply(response -> response.status().code()));
+                final Cell ceiling = measure(pid, concurrency, () -> http.get("/health").aggregate()
+                                                                         .thenApply(response -> response.status()));
                 print("empty endpoint (GET /health)", concurrency, ceiling);
-                final Cell jsonCreate = measure(concurrency, () -> post(http, jsonUrl + "CreateMessage", createBody));
+                final Cell jsonCreate =
+                        measure(pid, concurrency, () -> post(http, jsonUrl + "CreateMessage", createBody));
                 print("CreateMessage JSON", concurrency, jsonCreate);
-                final Cell grpcCreate = measure(concurrency, () -> toFuture(threads.createMessage(message(conversation))));
+                final Cell grpcCreate =
+                        measure(pid, concurrency, () -> toFuture(threads.createMessage(message(conversation))));
                 print("CreateMessage gRPC", concurrency, grpcCreate);
-                final Cell jsonList = measure(concurrency, () -> post(http, jsonUrl + "ListMessages", listBody));
+                final Cell jsonList = measure(pid, concurrency, () -> post(http, jsonUrl + "ListMessages", listBody));
                 print("ListMessages JSON", concurrency, jsonList);
-                final Cell grpcList = measure(concurrency, () -> toFuture(threads.listMessages(
+                final Cell grpcList = measure(pid, concurrency, () -> toFuture(threads.listMessages(
                         ListMessagesRequest.newBuilder().setConversationId(conversation)
                                            .setLimit(Int32Value.of(25)).build())));
                 print("ListMessages gRPC", concurrency, grpcList);
@@ -112,7 +115,7 @@ final class GatewayOverhead {
                    });
     }
 
-    private static <T> CompletableFuture<T> toFuture(com.google.common.util.concurrent.ListenableFuture<T> future) {
+    static <T> CompletableFuture<T> toFuture(com.google.common.util.concurrent.ListenableFuture<T> future) {
         final CompletableFuture<T> done = new CompletableFuture<>();
         future.addListener(() -> {
             try {
@@ -124,9 +127,21 @@ final class GatewayOverhead {
         return done;
     }
 
-    /** Keeps {@code concurrency} calls in flight for a few seconds; records each call's latency. */
-    private static Cell measure(int concurrency, Supplier<CompletableFuture<?>> call) throws InterruptedException {
-        final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS_PER_CELL);
+    /**
+     * Keeps {@code concurrency} calls in flight for a few seconds; records each call's latency
+     * and the CPU the server process and this generator used meanwhile.
+     */
+    static Cell measure(long serverPid, int concurrency, Supplier<CompletableFuture<?>> call) throws Exception {
+        return measure(serverPid, concurrency, call, SECONDS_PER_CELL);
+    }
+
+    /** As {@link #measure(long, int, Supplier)}, for the given number of seconds. */
+    static Cell measure(long serverPid, int concurrency, Supplier<CompletableFuture<?>> call, long seconds)
+            throws Exception {
+        final long serverCpuBefore = Bench.cpuNanos(serverPid);
+        final long clientCpuBefore = Bench.clientCpuNanos();
+        final long start = System.nanoTime();
+        final long end = start + TimeUnit.SECONDS.toNanos(seconds);
         final long[] latencies = new long[4_000_000];
         final AtomicLong count = new AtomicLong();
         final AtomicBoolean failed = new AtomicBoolean();
@@ -137,14 +152,17 @@ final class GatewayOverhead {
             next(call, end, latencies, count, failed, loop);
         }
         CompletableFuture.allOf(loops).join();
-        final long start = end - TimeUnit.SECONDS.toNanos(SECONDS_PER_CELL);
+        final long elapsed = System.nanoTime() - start;
         final int n = (int) Math.min(count.get(), latencies.length);
         final long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
         final Cell cell = new Cell();
-        cell.perSecond = count.get() / ((System.nanoTime() - start) / 1e9);
-        cell.p50 = sorted[n / 2] / 1e6;
-        cell.p99 = sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
+        cell.perSecond = count.get() / (elapsed / 1e9);
+        cell.p50 = Bench.percentile(sorted, 0.50);
+        cell.p99 = Bench.percentile(sorted, 0.99);
+        cell.p999 = Bench.percentile(sorted, 0.999);
+        cell.serverCpu = (double) (Bench.cpuNanos(serverPid) - serverCpuBefore) / elapsed / Bench.CORES;
+        cell.clientCpu = (double) (Bench.clientCpuNanos() - clientCpuBefore) / elapsed / Bench.CORES;
         return cell;
     }
 
@@ -170,13 +188,17 @@ final class GatewayOverhead {
     }
 
     private static void print(String name, int concurrency, Cell cell) {
-        System.out.printf(Locale.ROOT, "%-34s %5d %10.0f %9.2f %9.2f%n", name, concurrency, cell.perSecond, cell.p50,
-                          cell.p99);
+        System.out.printf(Locale.ROOT, "%-34s %5d %10.0f %9.2f %9.2f %9.0f%% %9.0f%%%n", name, concurrency,
+                          cell.perSecond, cell.p50, cell.p99, cell.serverCpu * 100, cell.clientCpu * 100);
     }
 
-    private static final class Cell {
+    /** One measured cell: calls a second, latency in milliseconds, CPU as a share of all cores. */
+    static final class Cell {
         double perSecond;
         double p50;
         double p99;
+        double p999;
+        double serverCpu;
+        double clientCpu;
     }
 }
