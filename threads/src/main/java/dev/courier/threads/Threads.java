@@ -184,11 +184,10 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
             return;
         }
         final String ns = namespace.get();
-        final String id = req.getId().isEmpty() ? newId() : req.getId();
         run(out, () -> CreateMessageResponse.newBuilder()
-                                            .setMessage(store.createMessage(ns, req.getConversationId(), id,
-                                                                            req.getAuthorId(), req.getText(),
-                                                                            nowMicros())
+                                            .setMessage(store.createMessage(ns, req.getConversationId(),
+                                                                            req.getId(), req.getAuthorId(),
+                                                                            req.getText(), nowMicros())
                                                              .orElseThrow(ThreadsError.NOT_FOUND::toException))
                                             .build());
     }

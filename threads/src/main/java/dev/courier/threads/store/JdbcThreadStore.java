@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -213,9 +214,15 @@ public final class JdbcThreadStore implements ThreadStore {
                 return Optional.empty();
             }
         }
-        final Optional<Message> existing = readMessage(c, namespace, conversationId, id);
-        if (existing.isPresent()) {
-            return existing;
+        final String messageId;
+        if (id.isEmpty()) {
+            messageId = UUID.randomUUID().toString();
+        } else {
+            messageId = id;
+            final Optional<Message> existing = readMessage(c, namespace, conversationId, id);
+            if (existing.isPresent()) {
+                return existing;
+            }
         }
         final long sentAt;
         try (PreparedStatement select = c.prepareStatement(
@@ -232,14 +239,14 @@ public final class JdbcThreadStore implements ThreadStore {
                 " VALUES (?, ?, ?, ?, ?, ?)")) {
             insert.setString(1, namespace);
             insert.setString(2, conversationId);
-            insert.setString(3, id);
+            insert.setString(3, messageId);
             insert.setString(4, authorId);
             insert.setString(5, text);
             insert.setLong(6, sentAt);
             insert.executeUpdate();
         }
         return Optional.of(Message.newBuilder()
-                                  .setId(id)
+                                  .setId(messageId)
                                   .setConversationId(conversationId)
                                   .setAuthorId(authorId)
                                   .setText(text)

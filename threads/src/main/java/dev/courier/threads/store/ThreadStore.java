@@ -37,7 +37,8 @@ public interface ThreadStore {
      * Stores a message, sent at {@code nowMicros} or, if that is not later than every earlier
      * sent_at of the conversation, just after them, so that sent_at is strictly increasing
      * within the conversation. If a message with the same id exists in the
-     * conversation, returns it unchanged instead.
+     * conversation, returns it unchanged instead. An empty id asks for a new, unique one: such
+     * a message cannot exist yet, so none is looked for.
      *
      * @return the message as stored, or empty if the conversation does not exist
      */
