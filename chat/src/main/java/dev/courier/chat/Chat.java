@@ -261,7 +261,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                                        .setSentAt(clock.instant().getEpochSecond())
                                        .build();
         synchronized (chatLocks[Math.floorMod((ns + '\n' + chatId).hashCode(), LOCK_STRIPES)]) {
-            final Optional<ChatStore.Sent> sent = store.send(ns, message);
+            final Optional<ChatStore.Sent> sent = store.send(ns, message, !clientId.isEmpty());
             if (sent.isEmpty()) {
                 throw ChatError.INVALID_CHAT_ID.toException();
             }

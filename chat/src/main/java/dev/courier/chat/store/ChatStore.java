@@ -19,12 +19,13 @@ public interface ChatStore {
 
     /**
      * Stores a message at the end of its chat, unless a message with the same client_id is
-     * already in the chat.
+     * already in the chat. A client_id the server made up for this message cannot be in the chat
+     * yet ({@code clientChoseId} false), so none is looked for.
      *
      * @return the stored message and whether this call stored it, or empty if the chat does not
      *         exist
      */
-    Optional<Sent> send(String namespace, Message message);
+    Optional<Sent> send(String namespace, Message message, boolean clientChoseId);
 
     /**
      * Returns up to {@code limit} messages of a chat, oldest first: the newest ones, or those just

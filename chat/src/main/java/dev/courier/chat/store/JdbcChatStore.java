@@ -110,11 +110,11 @@ public final class JdbcChatStore implements ChatStore {
     }
 
     @Override
-    public Optional<Sent> send(String namespace, Message message) {
+    public Optional<Sent> send(String namespace, Message message, boolean clientChoseId) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                final Optional<Sent> sent = send(c, namespace, message);
+                final Optional<Sent> sent = send(c, namespace, message, clientChoseId);
                 c.commit();
                 return sent;
             } catch (SQLException | RuntimeException e) {
@@ -126,7 +126,8 @@ public final class JdbcChatStore implements ChatStore {
         }
     }
 
-    private Optional<Sent> send(Connection c, String namespace, Message message) throws SQLException {
+    private Optional<Sent> send(Connection c, String namespace, Message message, boolean clientChoseId)
+            throws SQLException {
         // Taking the next seq locks the chat's row until commit: senders of one chat take turns,
         // so a retried client_id is always found by the second sender.
         try (PreparedStatement bump = c.prepareStatement(
@@ -137,13 +138,15 @@ public final class JdbcChatStore implements ChatStore {
                 return Optional.empty();
             }
         }
-        try (PreparedStatement select = c.prepareStatement(selectByClientId)) {
-            select.setString(1, namespace);
-            select.setString(2, message.getChatId());
-            select.setString(3, message.getClientId());
-            try (ResultSet rows = select.executeQuery()) {
-                if (rows.next()) {
-                    return Optional.of(new Sent(message(rows, message.getChatId()), false));
+        if (clientChoseId) {
+            try (PreparedStatement select = c.prepareStatement(selectByClientId)) {
+                select.setString(1, namespace);
+                select.setString(2, message.getChatId());
+                select.setString(3, message.getClientId());
+                try (ResultSet rows = select.executeQuery()) {
+                    if (rows.next()) {
+                        return Optional.of(new Sent(message(rows, message.getChatId()), false));
+                    }
                 }
             }
         }
