@@ -350,7 +350,7 @@ public final class Bench {
         }
     }
 
-    static String post(String url, String json) throws IOException, InterruptedException {
+    private static String post(String url, String json) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
                                     .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                          HttpResponse.BodyHandlers.ofString()).body();

@@ -55,6 +55,7 @@ final class ChatLatency {
     /** Messages a second each user sends, one measured run per rate. */
     private static final String DEFAULT_RATES = "1,2,4";
     private static final long DEFAULT_SECONDS = 10;
+    private static final long WARM_UP_SECONDS = 5;
     private static final int TEXT_BYTES = 64;
     private static final int CHANNELS = 4;
     /** History's largest page. */
@@ -238,6 +239,8 @@ final class ChatLatency {
     private static List<Row> measure(Receiver receiver, List<Connection> connections, Chats chats, int[] rates,
                                      long seconds, long serverPid) throws Exception {
         warmUp(receiver, connections, chats.sent);
+        // A few unmeasured seconds at the first rate, so that no measured run pays for the JIT.
+        measureRate(receiver, connections, new Run(0, rates[0], WARM_UP_SECONDS), serverPid, chats.sent);
         final List<Row> rows = new ArrayList<>();
         for (int i = 0; i < rates.length; i++) {
             rows.add(measureRate(receiver, connections, new Run(i + 1, rates[i], seconds), serverPid,
@@ -320,9 +323,10 @@ final class ChatLatency {
         row.p999 = Bench.percentile(latencies, 0.999);
         row.serverCpu = (double) (Bench.cpuNanos(serverPid) - serverCpuBefore) / (end - start) / Bench.CORES;
         row.generatorCpu = (double) (Bench.clientCpuNanos() - generatorCpuBefore) / (end - start) / Bench.CORES;
-        System.out.printf(Locale.ROOT, "%s at %d/s a user: %d messages, %d deliveries in %.2f s, " +
+        System.out.printf(Locale.ROOT, "%s at %d/s a user%s: %d messages, %d deliveries in %.2f s, " +
                                        "p99 %.1f ms, server CPU %.0f%% (sending fell behind by at most %.1f ms)%n",
-                          receiver.transport, run.rate, run.messages, latencies.length,
+                          receiver.transport, run.rate, run.number == 0 ? " (warm-up)" : "", run.messages,
+                          latencies.length,
                           (run.lastCompleted.get() - start) / 1e9, row.p99, row.serverCpu * 100, worstLag / 1e6);
         return row;
     }

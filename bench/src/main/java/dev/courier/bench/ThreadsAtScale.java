@@ -63,13 +63,13 @@ final class ThreadsAtScale {
             // Servers just started run interpreted and read from disk, and so does this generator:
             // warm all up, then measure the two databases call by call, one after the other.
             for (Database database : List.of(smaller, larger)) {
-                for (Call call : database.calls()) {
+                for (Call call : database.calls) {
                     GatewayOverhead.measure(database.server.pid(), CONCURRENCY, call.call, 3);
                 }
             }
-            for (int i = 0; i < smaller.calls().size(); i++) {
+            for (int i = 0; i < smaller.calls.size(); i++) {
                 for (Database database : List.of(smaller, larger)) {
-                    final Call call = database.calls().get(i);
+                    final Call call = database.calls.get(i);
                     final Cell cell = GatewayOverhead.measure(database.server.pid(), CONCURRENCY, call.call, 5);
                     System.out.printf(Locale.ROOT, "  %-12d %-28s %8.0f/s  p99 %.2f ms%n", database.messages,
                                       call.name, cell.perSecond, cell.p99);
@@ -97,8 +97,8 @@ final class ThreadsAtScale {
 
         final long messages;
         final Process server;
+        final List<Call> calls;
         private final ManagedChannel channel;
-        private final List<Call> calls;
 
         private Database(long messages, Process server, ManagedChannel channel, List<Call> calls) {
             this.messages = messages;
@@ -128,10 +128,6 @@ final class ThreadsAtScale {
             return new Database(messages, server, channel,
                                 callsOn(ThreadsGrpc.newFutureStub(channel), conversations,
                                       messages / conversations.size()));
-        }
-
-        List<Call> calls() {
-            return calls;
         }
 
         @Override
