@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -18,12 +19,14 @@ import dev.courier.proto.streams.TokenRequest;
 import dev.courier.proto.streams.TokenResponse;
 import dev.courier.streams.bus.Bus;
 import dev.courier.streams.bus.BusUnavailableException;
+import dev.courier.streams.bus.LoopFanout;
 import dev.courier.streams.bus.Outbox;
 
 import io.grpc.BindableService;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -54,6 +57,7 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
     private final Supplier<String> namespace;
     private final BooleanSupplier callerHasKey;
     private final int subscriberQueueSize;
+    private final LoopFanout loops;
 
     private Streams(Builder builder) {
         bus = requireNonNull(builder.bus, "bus");
@@ -64,6 +68,8 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
         namespace = builder.namespace;
         callerHasKey = builder.callerHasKey;
         subscriberQueueSize = builder.subscriberQueueSize;
+        loops = new LoopFanout(bus, subscriberQueueSize, StreamsError.SLOW_CONSUMER.toException(),
+                               StreamsError.SHUTTING_DOWN.toException());
     }
 
     @Override
@@ -149,21 +155,12 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
         out.setOnCancelHandler(outbox::cancelled);
         out.setOnReadyHandler(outbox::drain);
         final String ns = namespace.get();
-        StreamsError invalid = topicError(req.getTopic());
-        if (invalid == null) {
-            if (!req.getToken().isEmpty()) {
-                invalid = tokens.check(req.getToken(), ns, req.getTopic());
-            } else if (ns == null || !callerHasKey.getAsBoolean()) {
-                invalid = StreamsError.MISSING_TOKEN;
-            }
-        }
+        final StreamsError invalid = subscribeError(req, ns, callerHasKey.getAsBoolean());
         if (invalid != null) {
             outbox.fail(invalid.toException());
             return;
         }
-        // A caller without a key subscribes in the namespace its token was minted in.
-        final String subscribed = ns != null ? ns : tokens.namespaceOf(req.getToken());
-        outbox.subscribed(bus.subscribe(subject(subscribed, req.getTopic()), new Bus.Listener() {
+        outbox.subscribed(bus.subscribe(subscribedSubject(req, ns), new Bus.Listener() {
             @Override
             public void onPayload(byte[] payload) {
                 outbox.offer(payload);
@@ -174,6 +171,45 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
                 outbox.fail(StreamsError.SHUTTING_DOWN.toException());
             }
         }));
+    }
+
+    /**
+     * Subscribes a subscriber that lives on an event loop, for a transport other than gRPC (the
+     * gateway's WebSockets). The request is checked as Subscribe checks it, for a caller in
+     * {@code namespace} (null for one without credentials) that holds a key or not; the
+     * subscriber then receives each message as the bytes it was published as, on {@code loop}.
+     *
+     * @throws StatusRuntimeException the error Subscribe ends with, when the request is refused
+     */
+    public Bus.Subscription subscribe(SubscribeRequest req, String namespace, boolean hasKey, Executor loop,
+                                      LoopFanout.Member subscriber) {
+        requireNonNull(req, "req");
+        final StreamsError invalid = subscribeError(req, namespace, hasKey);
+        if (invalid != null) {
+            throw invalid.toException();
+        }
+        return loops.join(subscribedSubject(req, namespace), loop, subscriber);
+    }
+
+    /** The subscribers of {@link #subscribe(SubscribeRequest, String, boolean, Executor, LoopFanout.Member)}. */
+    public int loopSubscribers() {
+        return loops.members();
+    }
+
+    private StreamsError subscribeError(SubscribeRequest req, String ns, boolean hasKey) {
+        final StreamsError invalid = topicError(req.getTopic());
+        if (invalid != null) {
+            return invalid;
+        }
+        if (!req.getToken().isEmpty()) {
+            return tokens.check(req.getToken(), ns, req.getTopic());
+        }
+        return ns == null || !hasKey ? StreamsError.MISSING_TOKEN : null;
+    }
+
+    /** A caller without a key subscribes in the namespace its token was minted in. */
+    private String subscribedSubject(SubscribeRequest req, String ns) {
+        return subject(ns != null ? ns : tokens.namespaceOf(req.getToken()), req.getTopic());
     }
 
     private static StreamsError topicError(String topic) {

@@ -30,6 +30,11 @@ public final class Outbox<T> {
         return overflows.sum();
     }
 
+    /** Counts a stream ended for not reading. */
+    static void countOverflow() {
+        overflows.increment();
+    }
+
     private final ServerCallStreamObserver<T> out;
     private final int capacity;
     private final StatusRuntimeException overflow;
@@ -72,7 +77,7 @@ public final class Outbox<T> {
         }
         if (queued.incrementAndGet() > capacity) {
             if (failure == null) {
-                overflows.increment();
+                countOverflow();
             }
             fail(overflow);
             return;
