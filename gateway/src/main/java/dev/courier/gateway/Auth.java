@@ -74,58 +74,70 @@ final class Auth implements ServerInterceptor {
     @Override
     public <I, O> ServerCall.Listener<I> interceptCall(ServerCall<I, O> call, Metadata headers,
                                                       ServerCallHandler<I, O> next) {
-        final String method = call.getMethodDescriptor().getFullMethodName();
         if (OPEN_SERVICES.contains(call.getMethodDescriptor().getServiceName())) {
             return next.startCall(call, headers);
         }
+        final Caller caller;
+        try {
+            caller = identify(call.getMethodDescriptor().getFullMethodName(), headers);
+        } catch (StatusRuntimeException e) {
+            call.close(e.getStatus(), e.getTrailers());
+            return new ServerCall.Listener<>() {};
+        }
+        final Context context = Context.current().withValue(NAMESPACE, caller.namespace())
+                                       .withValue(HAS_KEY, caller.hasKey());
+        return Contexts.interceptCall(context, call, headers, next);
+    }
+
+    /**
+     * Who calls a method with these headers.
+     *
+     * @throws StatusRuntimeException the error that ends the call, when the caller may not make it
+     */
+    Caller identify(String method, Metadata headers) {
         final String requested = headers.get(NAMESPACE_HEADER);
         if (requested != null && !Namespaces.isValid(requested)) {
-            return refuse(call, Code.INVALID_ARGUMENT, "INVALID_NAMESPACE",
+            throw refusal(Code.INVALID_ARGUMENT, "INVALID_NAMESPACE",
                           "micro-namespace: 1-64 of a-z, 0-9, '-', '_', starting with a letter or digit");
         }
         if (keys.isEmpty()) {
-            return proceed(call, headers, next, requested != null ? requested : Namespaces.DEFAULT, false);
+            return new Caller(requested != null ? requested : Namespaces.DEFAULT, false);
         }
         final String authorization = headers.get(AUTHORIZATION);
-        final String namespace;
-        final boolean hasKey;
+        final Caller caller;
         if (authorization != null) {
             final String key = bearer(authorization);
             final Optional<String> keyNamespace = key != null ? keys.get().namespaceOf(key) : Optional.empty();
             if (keyNamespace.isEmpty()) {
-                return refuse(call, Code.UNAUTHENTICATED, "INVALID_API_KEY", "Unknown API key");
+                throw refusal(Code.UNAUTHENTICATED, "INVALID_API_KEY", "Unknown API key");
             }
-            namespace = keyNamespace.get();
-            hasKey = true;
+            caller = new Caller(keyNamespace.get(), true);
         } else if (CONNECT.equals(method) && headers.get(TOKEN) != null) {
             final Optional<String> tokenNamespace = tokens.unrestrictedNamespace(headers.get(TOKEN));
             if (tokenNamespace.isEmpty()) {
-                return refuse(call, Code.UNAUTHENTICATED, "INVALID_TOKEN",
+                throw refusal(Code.UNAUTHENTICATED, "INVALID_TOKEN",
                               "Invalid or expired token: get one, for no topic, from Streams.Token");
             }
-            namespace = tokenNamespace.get();
-            hasKey = false;
+            caller = new Caller(tokenNamespace.get(), false);
         } else if (SUBSCRIBE.equals(method)) {
             // The token in the request decides, in its own namespace.
-            namespace = null;
-            hasKey = false;
+            caller = new Caller(null, false);
         } else {
-            return refuse(call, Code.UNAUTHENTICATED, "MISSING_API_KEY",
+            throw refusal(Code.UNAUTHENTICATED, "MISSING_API_KEY",
                           "Missing API key: send authorization: Bearer <key>");
         }
-        if (requested != null && namespace != null && !requested.equals(namespace)) {
-            return refuse(call, Code.PERMISSION_DENIED, "FORBIDDEN_NAMESPACE",
+        if (requested != null && caller.namespace() != null && !requested.equals(caller.namespace())) {
+            throw refusal(Code.PERMISSION_DENIED, "FORBIDDEN_NAMESPACE",
                           "The credentials are not for namespace " + requested);
         }
-        return proceed(call, headers, next, namespace, hasKey);
+        return caller;
     }
 
-    private static <I, O> ServerCall.Listener<I> proceed(ServerCall<I, O> call, Metadata headers,
-                                                         ServerCallHandler<I, O> next, String namespace,
-                                                         boolean hasKey) {
-        final Context context = Context.current().withValue(NAMESPACE, namespace).withValue(HAS_KEY, hasKey);
-        return Contexts.interceptCall(context, call, headers, next);
-    }
+    /**
+     * Who a call comes from: its namespace (null for a Subscribe that its token decides) and
+     * whether it presented an API key.
+     */
+    record Caller(String namespace, boolean hasKey) {}
 
     /** The key of an {@code authorization: Bearer <key>} header; null for anything else. */
     static String bearer(String authorization) {
@@ -137,9 +149,8 @@ final class Auth implements ServerInterceptor {
         return key.isEmpty() ? null : key;
     }
 
-    private static <I, O> ServerCall.Listener<I> refuse(ServerCall<I, O> call, Code code, String id,
-                                                        String description) {
-        final StatusRuntimeException error = StatusProto.toStatusRuntimeException(
+    private static StatusRuntimeException refusal(Code code, String id, String description) {
+        return StatusProto.toStatusRuntimeException(
                 com.google.rpc.Status.newBuilder()
                                      .setCode(code.getNumber())
                                      .setMessage(description)
@@ -148,7 +159,5 @@ final class Auth implements ServerInterceptor {
                                                                    .setDomain("auth")
                                                                    .build()))
                                      .build());
-        call.close(error.getStatus(), error.getTrailers());
-        return new ServerCall.Listener<>() {};
     }
 }

@@ -52,6 +52,7 @@ import com.linecorp.armeria.server.healthcheck.HealthChecker;
 import com.linecorp.armeria.server.healthcheck.ListenableHealthChecker;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.websocket.WebSocketService;
+import com.linecorp.armeria.server.websocket.WebSocketServiceHandler;
 
 import dev.courier.chat.Chat;
 import dev.courier.proto.chat.ChatGrpc;
@@ -137,6 +138,15 @@ public final class Gateway implements AutoCloseable {
         try {
             final Tokens tokens = Tokens.of(TokenKeys.load(dataSource), Clock.systemUTC(), config.tokenTtl());
             final Auth auth = new Auth(keys, tokens);
+            final Streams streams = config.streamsAddr().isPresent()
+                                    ? null
+                                    : Streams.builder()
+                                             .bus(bus)
+                                             .tokens(tokens)
+                                             .namespace(Auth::namespace)
+                                             .callerHasKey(Auth::hasKey)
+                                             .subscriberQueueSize(config.streamQueueSize())
+                                             .build();
             // Each service runs here, or on its own server that calls are forwarded to.
             final List<ServerServiceDefinition> services = List.of(
                     config.threadsAddr().isPresent()
@@ -155,15 +165,9 @@ public final class Gateway implements AutoCloseable {
                           .namespace(Auth::namespace)
                           .connectionQueueSize(config.streamQueueSize())
                           .build().bindService(),
-                    config.streamsAddr().isPresent()
-                    ? remote(StreamsGrpc.getServiceDescriptor(), config.streamsAddr().get(), remotes)
-                    : Streams.builder()
-                             .bus(bus)
-                             .tokens(tokens)
-                             .namespace(Auth::namespace)
-                             .callerHasKey(Auth::hasKey)
-                             .subscriberQueueSize(config.streamQueueSize())
-                             .build().bindService());
+                    streams != null
+                    ? streams.bindService()
+                    : remote(StreamsGrpc.getServiceDescriptor(), config.streamsAddr().get(), remotes));
 
             // JSON and Connect requests reach the services through an in-process gRPC server, so
             // they meet the same validation, interceptors and status handling as gRPC clients.
@@ -183,6 +187,7 @@ public final class Gateway implements AutoCloseable {
                                          JsonGateway.of(contracts, inProcessChannel,
                                                         generatedMessages(inProcessServer.getServices())),
                                          WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
+                                         Optional.ofNullable(streams),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
                                                           config.maxRequestBytes()));
             server.start().join();
@@ -206,7 +211,8 @@ public final class Gateway implements AutoCloseable {
     private static Server server(GatewayConfig config, Optional<ApiKeys> keys, Auth auth,
                                  PrometheusMeterRegistry metrics, HikariDataSource dataSource, Bus bus,
                                  List<ServerServiceDefinition> services, Channel channel,
-                                 JsonGateway json, WebSocketBridge webSockets, ConnectBridge connect) {
+                                 JsonGateway json, WebSocketBridge webSockets,
+                                 Optional<Streams> localStreams, ConnectBridge connect) {
         final ServerBuilder sb = Server.builder();
         if (GatewayConfig.LOOPBACK.equals(config.host())) {
             sb.localPort(config.port(), SessionProtocol.HTTP);
@@ -223,9 +229,20 @@ public final class Gateway implements AutoCloseable {
                 Duration.ofSeconds(1));
         Gauge.builder("courier.store.up", storeHealth, checker -> checker.isHealthy() ? 1 : 0).register(metrics);
         Gauge.builder("courier.bus.up", bus, b -> b.isConnected() ? 1 : 0).register(metrics);
+        // Subscribe sockets of a local Streams are fed from the bus, without a gRPC call each.
+        final WebSocketService bridged = webSocketService(config, webSockets, json);
+        final Optional<SubscribeSockets> subscribeSockets = localStreams.map(streams -> new SubscribeSockets(
+                streams, auth, webSocketService(config, (ctx, in) -> {
+                    throw new UnsupportedOperationException("SubscribeSockets writes its own frames");
+                }, json), config.streamQueueSize(), config.pingInterval()));
         Gauge.builder("courier.bus.subscriptions", bus, Bus::subscriptions)
-             .description("Open Chat.Connect and Streams.Subscribe streams on this node")
+             .description("Bus subscriptions on this node: one per Chat.Connect and gRPC Subscribe stream, " +
+                          "one per topic and event loop for WebSocket subscribers")
              .register(metrics);
+        subscribeSockets.ifPresent(sockets -> Gauge.builder("courier.streams.websockets", sockets,
+                                                            SubscribeSockets::subscribers)
+                                                   .description("Streams.Subscribe WebSockets open on this node")
+                                                   .register(metrics));
         FunctionCounter.builder("courier.streams.dropped", Outbox.class, unused -> Outbox.overflows())
                        .description("Streams ended because their client did not read (slow consumers)")
                        .register(metrics);
@@ -259,15 +276,9 @@ public final class Gateway implements AutoCloseable {
             sb.route().path(path).methods(HttpMethod.POST).consumes(ConnectBridge.contentTypes()).build(connect);
         }
 
-        final WebSocketService webSocketService =
-                WebSocketService.builder(webSockets)
-                                // Origins are checked below, where a missing Origin is accepted.
-                                .allowedOrigins("*")
-                                .maxFramePayloadLength(config.maxRequestBytes())
-                                .aggregateContinuation(true)
-                                .fallbackService(json)
-                                .build();
+        final WebSocketService fromBus = subscribeSockets.<WebSocketService>map(sockets -> sockets).orElse(bridged);
         for (String path : webSockets.paths()) {
+            final WebSocketService webSocketService = SubscribeSockets.paths().contains(path) ? fromBus : bridged;
             sb.service(path, webSocketService.decorate(
                     (delegate, ctx, req) -> OriginCheck.allows(config, req.headers())
                                             ? delegate.serve(ctx, req)
@@ -284,6 +295,18 @@ public final class Gateway implements AutoCloseable {
         sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
         sb.serviceUnder("/", json);
         return sb.build();
+    }
+
+    private static WebSocketService webSocketService(GatewayConfig config, WebSocketServiceHandler handler,
+                                                     JsonGateway json) {
+        return WebSocketService.builder(handler)
+                               // Origins are checked where the service is bound, where a missing
+                               // Origin is accepted.
+                               .allowedOrigins("*")
+                               .maxFramePayloadLength(config.maxRequestBytes())
+                               .aggregateContinuation(true)
+                               .fallbackService(json)
+                               .build();
     }
 
     /**

@@ -7,24 +7,16 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
-import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
-import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.QueryParams;
-import com.linecorp.armeria.common.websocket.CloseWebSocketFrame;
 import com.linecorp.armeria.common.websocket.WebSocket;
 import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
 import com.linecorp.armeria.common.websocket.WebSocketFrame;
@@ -53,20 +45,17 @@ import io.grpc.Status;
  * <p>Frames are written one at a time: the next message is asked of the call only when the
  * previous frame has been written to the socket, so a client that stops reading holds back its
  * call (whose own bounded queue then ends it) instead of filling memory here.
+ *
+ * <p>Streams.Subscribe, when Streams runs in this process, has sockets of its own
+ * ({@link SubscribeSockets}), fed from the bus without a call per socket.
  */
 final class WebSocketBridge implements WebSocketServiceHandler {
 
-    private static final JsonFormat.Parser parser = JsonFormat.parser();
-    private static final JsonFormat.Printer printer = JsonFormat.printer()
-                                                               .preservingProtoFieldNames()
-                                                               .alwaysPrintFieldsWithNoPresence()
-                                                               .omittingInsignificantWhitespace();
-
-    private final Map<String, Route> routes;
+    private final Map<String, StreamingRoute> routes;
     private final Channel channel;
     private final Duration pingInterval;
 
-    private WebSocketBridge(Map<String, Route> routes, Channel channel, Duration pingInterval) {
+    private WebSocketBridge(Map<String, StreamingRoute> routes, Channel channel, Duration pingInterval) {
         this.routes = routes;
         this.channel = channel;
         this.pingInterval = pingInterval;
@@ -75,14 +64,14 @@ final class WebSocketBridge implements WebSocketServiceHandler {
     /** Returns a bridge to the streaming methods of the given services, reached through the channel. */
     static WebSocketBridge of(List<ServiceDescriptor> services, Channel channel, Duration pingInterval) {
         requireNonNull(channel, "channel");
-        final Map<String, Route> routes = new HashMap<>();
+        final Map<String, StreamingRoute> routes = new HashMap<>();
         for (ServiceDescriptor service : services) {
             final String pkg = service.getFile().getPackage();
             for (MethodDescriptor method : service.getMethods()) {
                 if (!method.isServerStreaming()) {
                     continue;
                 }
-                final Route route = new Route(method);
+                final StreamingRoute route = new StreamingRoute(method);
                 routes.put('/' + pkg + '/' + service.getName() + '/' + method.getName(), route);
                 if (service.getName().equalsIgnoreCase(pkg)) {
                     routes.putIfAbsent('/' + pkg + '/' + method.getName(), route);
@@ -99,7 +88,7 @@ final class WebSocketBridge implements WebSocketServiceHandler {
 
     @Override
     public WebSocket handle(ServiceRequestContext ctx, WebSocket in) {
-        final Route route = routes.get(ctx.path());
+        final StreamingRoute route = routes.get(ctx.path());
         ctx.logBuilder().name(route.method.getServiceName(), route.method.getBareMethodName());
         final WebSocketWriter out = WebSocket.streaming();
         final Metadata metadata = RequestMetadata.of(ctx.request().headers());
@@ -125,18 +114,26 @@ final class WebSocketBridge implements WebSocketServiceHandler {
             call.sendMessage(route.fromQuery(params));
             call.halfClose();
         }
+        session.heartbeat = Heartbeat.start(ctx, pingInterval, out.whenComplete(),
+                                            () -> out.tryWrite(WebSocketFrame.ofPing()), () -> {
+                    session.cancel("The WebSocket client stopped answering pings");
+                    out.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "PING_TIMEOUT");
+                });
         in.subscribe(session, ctx.eventLoop());
-        // A client that vanished without closing is found by the ping it does not answer.
-        final ScheduledFuture<?> pings = ctx.eventLoop().scheduleAtFixedRate(
-                session::ping, pingInterval.toMillis(), pingInterval.toMillis(), TimeUnit.MILLISECONDS);
-        out.whenComplete().handle((unused, cause) -> pings.cancel(false));
         return out;
     }
 
-    private static void closeWithError(WebSocketWriter out, Status status, Metadata trailers) {
+    /** Sends the error as a JSON frame, then closes with a code that says the same. */
+    static void closeWithError(WebSocketWriter out, Status status, Metadata trailers) {
         final MicroError.Described error = MicroError.describe(status, trailers);
         out.tryWrite(MicroError.json(error.httpStatus(), error.id(), error.detail()));
         out.close(closeStatus(status.getCode()), truncate(error.id()));
+    }
+
+    /** Answers a frame that holds no readable request: an error frame, then a close. */
+    static void closeUnreadable(WebSocketWriter out, Exception cause) {
+        out.tryWrite(MicroError.json(HttpStatus.BAD_REQUEST, "INVALID_JSON", MicroError.unreadable(cause)));
+        out.close(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "INVALID_JSON");
     }
 
     /** The close code that says the same as a gRPC code. */
@@ -174,14 +171,14 @@ final class WebSocketBridge implements WebSocketServiceHandler {
     private static final class Session implements Subscriber<WebSocketFrame> {
 
         private final ClientCall<byte[], byte[]> call;
-        private final Route route;
+        private final StreamingRoute route;
         private final WebSocketWriter out;
         private boolean acceptsMessages;
         private boolean callClosed;
-        private boolean awaitingPong;
+        private Heartbeat heartbeat;
         private Subscription subscription;
 
-        Session(ClientCall<byte[], byte[]> call, Route route, WebSocketWriter out, boolean acceptsMessages) {
+        Session(ClientCall<byte[], byte[]> call, StreamingRoute route, WebSocketWriter out, boolean acceptsMessages) {
             this.call = call;
             this.route = route;
             this.out = out;
@@ -211,17 +208,6 @@ final class WebSocketBridge implements WebSocketServiceHandler {
             };
         }
 
-        /** Pings the client, or gives it up if it has not answered the previous ping. */
-        void ping() {
-            if (awaitingPong) {
-                cancel("The WebSocket client stopped answering pings");
-                out.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "PING_TIMEOUT");
-                return;
-            }
-            awaitingPong = true;
-            out.tryWrite(WebSocketFrame.ofPing());
-        }
-
         void cancel(String why) {
             if (!callClosed) {
                 callClosed = true;
@@ -238,34 +224,26 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         @Override
         public void onNext(WebSocketFrame frame) {
             try (frame) {
-                // Anything the client sends shows it is alive.
-                awaitingPong = false;
+                heartbeat.heard();
                 if (frame.type() == WebSocketFrameType.CLOSE) {
                     return;
                 }
                 if (frame.type() == WebSocketFrameType.PING) {
                     out.tryWrite(WebSocketFrame.ofPong(frame.array()));
-                    subscription.request(1);
-                    return;
                 }
                 if (callClosed) {
                     // The call is over: what the client still sends is read and dropped.
                     subscription.request(1);
                     return;
                 }
-                // Pings are answered by the server; a server-streaming call takes one request
-                // only. Some tools send JSON in binary frames: it is read as UTF-8 text all the same.
-                final WebSocketFrameType type = frame.type();
-                if ((type == WebSocketFrameType.TEXT || type == WebSocketFrameType.BINARY) && acceptsMessages) {
+                // A server-streaming call takes one request only.
+                if (StreamingRoute.carriesMessage(frame) && acceptsMessages) {
                     final byte[] request;
                     try {
-                        request = route.fromJson(type == WebSocketFrameType.TEXT
-                                                 ? frame.text() : new String(frame.array(), StandardCharsets.UTF_8));
+                        request = route.fromFrame(frame);
                     } catch (InvalidProtocolBufferException | RuntimeException e) {
                         cancel("Invalid frame");
-                        out.tryWrite(MicroError.json(HttpStatus.BAD_REQUEST, "INVALID_JSON",
-                                                     MicroError.unreadable(e)));
-                        out.close(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "INVALID_JSON");
+                        closeUnreadable(out, e);
                         return;
                     }
                     call.sendMessage(request);
@@ -288,80 +266,6 @@ final class WebSocketBridge implements WebSocketServiceHandler {
         public void onComplete() {
             if (acceptsMessages && !callClosed) {
                 call.halfClose();
-            }
-        }
-    }
-
-    /** A message and its JSON text in UTF-8. */
-    private record Rendered(byte[] message, byte[] json) {}
-
-    /** One streaming method, on raw bytes, with its message types for JSON. */
-    private static final class Route {
-
-        final io.grpc.MethodDescriptor<byte[], byte[]> method;
-        final MethodType type;
-        final Descriptor input;
-        final Descriptor output;
-        // Subscribers of a topic render the same messages at slightly different times: room for the
-        // recent thousands of them keeps one rendering per message even when they lag apart.
-        private final AtomicReferenceArray<Rendered> rendered = new AtomicReferenceArray<>(4096);
-
-        Route(MethodDescriptor method) {
-            input = method.getInputType();
-            output = method.getOutputType();
-            type = GrpcForwarder.typeOf(method);
-            this.method = GrpcForwarder.bytesMethod(method);
-        }
-
-        /** The request made of the query parameters that name string fields of it. */
-        byte[] fromQuery(QueryParams params) {
-            final DynamicMessage.Builder request = DynamicMessage.newBuilder(input);
-            for (String name : params.names()) {
-                final FieldDescriptor field = input.findFieldByName(name);
-                if (field != null && field.getJavaType() == FieldDescriptor.JavaType.STRING && !field.isRepeated()) {
-                    request.setField(field, params.get(name));
-                }
-            }
-            return request.build().toByteArray();
-        }
-
-        /** Whether a query parameter names a field of the request. */
-        boolean namesField(QueryParams params) {
-            for (String name : params.names()) {
-                if (input.findFieldByName(name) != null) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        byte[] fromJson(String json) throws InvalidProtocolBufferException {
-            final DynamicMessage.Builder message = DynamicMessage.newBuilder(input);
-            parser.merge(json, message);
-            return message.build().toByteArray();
-        }
-
-        /**
-         * Renders a message for its socket, as the UTF-8 of its JSON. A message Streams publishes
-         * reaches every subscriber as one shared array, so it is rendered and encoded once and the
-         * bytes reused for the others.
-         */
-        byte[] toJson(byte[] message) {
-            final int slot = System.identityHashCode(message) & (rendered.length() - 1);
-            final Rendered cached = rendered.get(slot);
-            if (cached != null && cached.message == message) {
-                return cached.json;
-            }
-            final byte[] json = print(message).getBytes(StandardCharsets.UTF_8);
-            rendered.set(slot, new Rendered(message, json));
-            return json;
-        }
-
-        private String print(byte[] message) {
-            try {
-                return printer.print(DynamicMessage.parseFrom(output, message));
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException("A service sent an unreadable " + output.getFullName(), e);
             }
         }
     }

@@ -275,6 +275,45 @@ class StreamsEndToEndTest {
         sockets.forEach(s -> s.socket.abort());
     }
 
+    @Test
+    void webSocketSubscribersShareABusSubscriptionPerEventLoopAndReleaseItWhenTheyGo() throws Exception {
+        try (RunningGateway fresh = RunningGateway.start(dataDir.resolve("shared"))) {
+            final String topic = "shared";
+            final String token = token(fresh, topic);
+            final List<ChatSockets.Client> sockets = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                sockets.add(ChatSockets.Client.open(socket(fresh, topic, token), true));
+            }
+            for (int i = 0; !sockets.stream().allMatch(s -> !s.frames.isEmpty()); i++) {
+                assertTrue(i < 1000, "the subscribers never joined");
+                publish(fresh, topic, "warmup");
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            final int shared = fresh.gateway.bus().subscriptions();
+            assertTrue(shared >= 1 && shared <= 2 * Runtime.getRuntime().availableProcessors(),
+                       "bus subscriptions for 40 sockets on one topic: " + shared);
+            assertTrue(metrics(fresh).contains("courier_streams_websockets 40.0"), "no count of the sockets");
+
+            // Half close as clients should, and are answered; the others just vanish.
+            for (int i = 0; i < sockets.size(); i++) {
+                if (i % 2 == 0) {
+                    sockets.get(i).socket.sendClose(1000, "bye");
+                } else {
+                    sockets.get(i).socket.abort();
+                }
+            }
+            for (int i = 0; i < sockets.size(); i += 2) {
+                assertEquals(1000, sockets.get(i).closeCode.get(10, TimeUnit.SECONDS));
+            }
+            await("every bus subscription to be released", () -> fresh.gateway.bus().subscriptions() == 0);
+            await("the sockets to be uncounted", () -> metrics(fresh).contains("courier_streams_websockets 0.0"));
+        }
+    }
+
+    private static String metrics(RunningGateway gateway) {
+        return gateway.send(java.net.http.HttpRequest.newBuilder(gateway.uri("/metrics")).GET().build()).body();
+    }
+
     private static List<String> withoutWarmups(List<String> messages) {
         return messages.stream().filter(m -> !"warmup".equals(m)).collect(Collectors.toList());
     }
