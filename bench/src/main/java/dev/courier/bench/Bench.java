@@ -17,10 +17,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.Endpoint;
+import com.linecorp.armeria.client.websocket.WebSocketClient;
+import com.linecorp.armeria.client.websocket.WebSocketSession;
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.websocket.WebSocketFrame;
+import com.linecorp.armeria.common.websocket.WebSocketFrameType;
+import com.linecorp.armeria.common.websocket.WebSocketWriter;
 
 import com.sun.management.OperatingSystemMXBean;
 
@@ -58,6 +69,10 @@ public final class Bench {
     private static final int PACED_SECONDS = 10;
     static final int CORES = Runtime.getRuntime().availableProcessors();
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** The subscribers' sockets: a connection each, never timed out while they listen. */
+    private static final ClientFactory socketClients = ClientFactory.builder()
+                                                                    .idleTimeoutMillis(0)
+                                                                    .build();
 
     private Bench() {}
 
@@ -123,7 +138,7 @@ public final class Bench {
                     .replaceAll(".*\"token\":\"([^\"]+)\".*", "$1");
             final long heapBefore = heapAfterGc(server.pid(), port);
             final Recorder recorder = new Recorder(subscribers, messages);
-            final List<WebSocket> sockets = openSockets(subscribers, URI.create(
+            final List<Socket> sockets = openSockets(subscribers, URI.create(
                     "ws://127.0.0.1:" + port + "/streams/Streams/Subscribe?topic=bench&token=" +
                     URLEncoder.encode(token, StandardCharsets.UTF_8)), recorder);
             final long heapAfter = heapAfterGc(server.pid(), port);
@@ -151,7 +166,7 @@ public final class Bench {
             };
             final Result result = run("courier gateway (ws)", recorder, publisher, server.pid());
             result.heapPerSubscriber = (heapAfter - heapBefore) / subscribers;
-            sockets.forEach(WebSocket::abort);
+            sockets.forEach(Socket::abort);
             channel.shutdownNow();
             return result;
         } finally {
@@ -184,11 +199,11 @@ public final class Bench {
         try {
             final WebSocket publisherSocket = awaitSocket(URI.create("ws://127.0.0.1:" + port + "/publish"));
             final Recorder recorder = new Recorder(subscribers, messages);
-            final List<WebSocket> sockets =
+            final List<Socket> sockets =
                     openSockets(subscribers, URI.create("ws://127.0.0.1:" + port + "/subscribe"), recorder);
             final Publisher publisher = payload -> publisherSocket.sendText(payload, true).join();
             final Result result = run("node ws broadcast", recorder, publisher, server.pid());
-            sockets.forEach(WebSocket::abort);
+            sockets.forEach(Socket::abort);
             publisherSocket.abort();
             return result;
         } finally {
@@ -295,30 +310,66 @@ public final class Bench {
         return sorted[Math.min(sorted.length - 1, (int) (sorted.length * quantile))] / 1e6;
     }
 
-    private static List<WebSocket> openSockets(int count, URI uri, Recorder recorder) {
-        final List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
+    /**
+     * Opens subscribers' sockets on Armeria's WebSocket client, whose event loops read the frames
+     * where they arrive: a client that hands each frame to another thread spends more time than
+     * the servers it measures, and its latency with them.
+     */
+    private static List<Socket> openSockets(int count, URI uri, Recorder recorder) {
+        // HTTP/1.1, a connection per socket, as browsers open them; over HTTP/2 the client would
+        // carry every socket on one connection.
+        final WebSocketClient client = WebSocketClient.builder(SessionProtocol.H1C,
+                                                               Endpoint.of(uri.getHost(), uri.getPort()))
+                                                      .factory(socketClients)
+                                                      .build();
+        final String path = uri.getRawPath() + (uri.getRawQuery() != null ? '?' + uri.getRawQuery() : "");
+        final List<CompletableFuture<Socket>> opening = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             final int subscriber = i;
-            opening.add(http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
-                private final StringBuilder partial = new StringBuilder();
+            opening.add(client.connect(path).thenApply(session -> {
+                final WebSocketWriter outbound = session.outbound();
+                session.inbound().subscribe(new Subscriber<WebSocketFrame>() {
+                    private Subscription subscription;
 
-                @Override
-                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                    partial.append(data);
-                    if (last) {
-                        recorder.received(subscriber, partial);
-                        partial.setLength(0);
+                    @Override
+                    public void onSubscribe(Subscription subscription) {
+                        this.subscription = subscription;
+                        subscription.request(Long.MAX_VALUE);
                     }
-                    webSocket.request(1);
-                    return null;
-                }
+
+                    @Override
+                    public void onNext(WebSocketFrame frame) {
+                        try (frame) {
+                            if (frame.type() == WebSocketFrameType.TEXT) {
+                                recorder.received(subscriber, frame.text());
+                            } else if (frame.type() == WebSocketFrameType.PING) {
+                                outbound.tryWrite(WebSocketFrame.ofPong(frame.array()));
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable cause) {}
+
+                    @Override
+                    public void onComplete() {}
+                });
+                return new Socket(session, outbound);
             }));
         }
-        final List<WebSocket> sockets = new ArrayList<>();
-        for (CompletableFuture<WebSocket> socket : opening) {
+        final List<Socket> sockets = new ArrayList<>();
+        for (CompletableFuture<Socket> socket : opening) {
             sockets.add(socket.join());
         }
         return sockets;
+    }
+
+    /** A subscriber's open socket. */
+    private record Socket(WebSocketSession session, WebSocketWriter outbound) {
+        void abort() {
+            outbound.abort();
+            session.inbound().abort();
+        }
     }
 
     private static WebSocket awaitSocket(URI uri) throws InterruptedException {
