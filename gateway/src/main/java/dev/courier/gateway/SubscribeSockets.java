@@ -254,7 +254,7 @@ final class SubscribeSockets implements WebSocketService {
                 frames.writeBytes(textFrame(payloads.get(i)));
             }
             if (!out.tryWrite(HttpData.wrap(frames))) {
-                frames.release();
+                // The stream refused the data and released it.
                 return true;
             }
             unconsumed += payloads.size();
