@@ -94,14 +94,18 @@ public final class Bench {
         final int messages = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         System.out.printf(Locale.ROOT, "Streams fan-out: %d subscribers, %d messages of %d bytes, %d cores%n%n",
                           subscribers, messages, MESSAGE_BYTES, CORES);
+        // The gateway alone, to profile it without waiting for the peers.
+        final boolean onlyCourier = args.length > 3 && "courier".equals(args[3]);
         final List<Result> results = new ArrayList<>();
         results.add(courier(subscribers, messages));
-        results.add(nodeWs(subscribers, messages));
-        results.add(nats(subscribers, messages, 10));
-        // A connection a subscriber, as each WebSocket subscriber has: jnats runs threads of its own for
-        // each connection, so past a thousand the generator would measure itself.
-        if (subscribers <= 1000) {
-            results.add(nats(subscribers, messages, subscribers));
+        if (!onlyCourier) {
+            results.add(nodeWs(subscribers, messages));
+            results.add(nats(subscribers, messages, 10));
+            // A connection a subscriber, as each WebSocket subscriber has: jnats runs threads of its
+            // own for each connection, so past a thousand the generator would measure itself.
+            if (subscribers <= 1000) {
+                results.add(nats(subscribers, messages, subscribers));
+            }
         }
         System.out.println();
         System.out.printf(Locale.ROOT, "Flat out (as fast as the publisher can):%n");
@@ -121,9 +125,11 @@ public final class Bench {
                               result.pacedP99, result.pacedP999);
         }
         final Result courier = results.get(0);
-        System.out.printf(Locale.ROOT, "%ncourier / node ws: %.2f   courier / nats-server: %.2f%n",
-                          courier.deliveredPerSecond / results.get(1).deliveredPerSecond,
-                          courier.deliveredPerSecond / results.get(2).deliveredPerSecond);
+        if (!onlyCourier) {
+            System.out.printf(Locale.ROOT, "%ncourier / node ws: %.2f   courier / nats-server: %.2f%n",
+                              courier.deliveredPerSecond / results.get(1).deliveredPerSecond,
+                              courier.deliveredPerSecond / results.get(2).deliveredPerSecond);
+        }
         System.exit(0);
     }
 
