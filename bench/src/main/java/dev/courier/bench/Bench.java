@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +28,6 @@ import org.reactivestreams.Subscription;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.websocket.WebSocketClient;
-import com.linecorp.armeria.client.websocket.WebSocketSession;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.websocket.WebSocketFrame;
 import com.linecorp.armeria.common.websocket.WebSocketFrameType;
@@ -322,6 +322,9 @@ public final class Bench {
      * the servers it measures, and its latency with them.
      */
     private static List<Socket> openSockets(int count, URI uri, Recorder recorder) {
+        if ("jdk".equals(System.getenv("BENCH_WS_CLIENT"))) {
+            return openJdkSockets(count, uri, recorder);
+        }
         // HTTP/1.1, a connection per socket, as browsers open them; over HTTP/2 the client would
         // carry every socket on one connection.
         final WebSocketClient client = WebSocketClient.builder(SessionProtocol.H1C,
@@ -360,7 +363,10 @@ public final class Bench {
                     @Override
                     public void onComplete() {}
                 });
-                return new Socket(session, outbound);
+                return (Socket) () -> {
+                    outbound.abort();
+                    session.inbound().abort();
+                };
             }));
         }
         final List<Socket> sockets = new ArrayList<>();
@@ -370,12 +376,39 @@ public final class Bench {
         return sockets;
     }
 
-    /** A subscriber's open socket. */
-    private record Socket(WebSocketSession session, WebSocketWriter outbound) {
-        void abort() {
-            outbound.abort();
-            session.inbound().abort();
+    /**
+     * Opens subscribers' sockets on the JDK's HTTP client instead (BENCH_WS_CLIENT=jdk): slower to
+     * take frames in, but another implementation to check a run against.
+     */
+    private static List<Socket> openJdkSockets(int count, URI uri, Recorder recorder) {
+        final List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            final int subscriber = i;
+            opening.add(http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+                private final StringBuilder partial = new StringBuilder();
+
+                @Override
+                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                    partial.append(data);
+                    if (last) {
+                        recorder.received(subscriber, partial);
+                        partial.setLength(0);
+                    }
+                    webSocket.request(1);
+                    return null;
+                }
+            }));
         }
+        final List<Socket> sockets = new ArrayList<>();
+        for (CompletableFuture<WebSocket> socket : opening) {
+            sockets.add(socket.join()::abort);
+        }
+        return sockets;
+    }
+
+    /** A subscriber's open socket. */
+    private interface Socket {
+        void abort();
     }
 
     private static WebSocket awaitSocket(URI uri) throws InterruptedException {
