@@ -33,7 +33,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import com.zaxxer.hikari.HikariDataSource;
 
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.SessionProtocol;
@@ -281,7 +283,8 @@ public final class Gateway implements AutoCloseable {
             final WebSocketService webSocketService = SubscribeSockets.paths().contains(path) ? fromBus : bridged;
             sb.service(path, webSocketService.decorate(
                     (delegate, ctx, req) -> OriginCheck.allows(config, req.headers())
-                                            ? delegate.serve(ctx, req)
+                                            ? delegate.serve(ctx, upgrades(req)
+                                                                  ? req.mapData(new FrameLengthJoiner()) : req)
                                             : MicroError.of(HttpStatus.FORBIDDEN, "FORBIDDEN_ORIGIN",
                                                             "Origin " + req.headers().get("origin") +
                                                             " may not open WebSockets here")));
@@ -295,6 +298,12 @@ public final class Gateway implements AutoCloseable {
         sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
         sb.serviceUnder("/", json);
         return sb.build();
+    }
+
+    /** Whether a request opens a WebSocket (HTTP/1.1 upgrade, or HTTP/2 extended CONNECT). */
+    private static boolean upgrades(HttpRequest req) {
+        return "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE)) ||
+               req.method() == HttpMethod.CONNECT;
     }
 
     private static WebSocketService webSocketService(GatewayConfig config, WebSocketServiceHandler handler,

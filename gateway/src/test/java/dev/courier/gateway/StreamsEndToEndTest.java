@@ -1,6 +1,7 @@
 package dev.courier.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -307,6 +308,61 @@ class StreamsEndToEndTest {
             }
             await("every bus subscription to be released", () -> fresh.gateway.bus().subscriptions() == 0);
             await("the sockets to be uncounted", () -> metrics(fresh).contains("courier_streams_websockets 0.0"));
+        }
+    }
+
+    @Test
+    void aRequestFrameWhoseLengthArrivesInTwoReadsIsRead() throws Exception {
+        final String token = token(server, "split");
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.gateway.port())) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(10_000);
+            final java.io.OutputStream out = socket.getOutputStream();
+            final java.io.InputStream in = socket.getInputStream();
+            out.write(("GET /streams/Streams/Subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+                       "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            final StringBuilder handshake = new StringBuilder();
+            while (handshake.indexOf("\r\n\r\n") < 0) {
+                handshake.append((char) in.read());
+            }
+            assertTrue(handshake.toString().startsWith("HTTP/1.1 101"), handshake.toString());
+
+            // 200 bytes: the length's low byte, 0xC8, is one a sign-extending reader gets wrong.
+            final String request = "{\"topic\":\"split\",\"token\":\"" + token + "\"}";
+            final byte[] payload = (request + " ".repeat(200 - request.length())).getBytes(StandardCharsets.UTF_8);
+            final byte[] mask = {7, 13, 42, 99};
+            final byte[] frame = new byte[8 + payload.length];
+            frame[0] = (byte) 0x81;
+            frame[1] = (byte) (0x80 | 126);
+            frame[2] = 0;
+            frame[3] = (byte) payload.length;
+            System.arraycopy(mask, 0, frame, 4, 4);
+            for (int i = 0; i < payload.length; i++) {
+                frame[8 + i] = (byte) (payload[i] ^ mask[i % 4]);
+            }
+            // The two length bytes in two TCP segments, so the server reads them apart.
+            out.write(frame, 0, 3);
+            out.flush();
+            TimeUnit.MILLISECONDS.sleep(200);
+            out.write(frame, 3, frame.length - 3);
+            out.flush();
+
+            final StringBuilder received = new StringBuilder();
+            final byte[] buffer = new byte[4096];
+            for (int i = 0; received.indexOf("after-split") < 0; i++) {
+                assertTrue(i < 500, "no message arrived: " + received);
+                publish(server, "split", "after-split");
+                socket.setSoTimeout(20);
+                try {
+                    final int read = in.read(buffer);
+                    assertTrue(read > 0, "the server closed the socket: " + received);
+                    received.append(new String(buffer, 0, read, StandardCharsets.ISO_8859_1));
+                } catch (java.net.SocketTimeoutException e) {
+                    // Not subscribed yet: publish again.
+                }
+            }
+            assertFalse(received.toString().startsWith("\u0088"), "closed: " + received);
         }
     }
 
