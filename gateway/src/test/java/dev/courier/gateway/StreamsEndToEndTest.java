@@ -366,6 +366,56 @@ class StreamsEndToEndTest {
         }
     }
 
+    @Test
+    void subscribersOverHttp2WebSocketsShareOneConnection() throws Exception {
+        final String topic = "h2";
+        final String token = token(server, topic);
+        // Armeria's client opens WebSockets over HTTP/2 (RFC 8441): every socket on one connection.
+        final com.linecorp.armeria.client.websocket.WebSocketClient client =
+                com.linecorp.armeria.client.websocket.WebSocketClient.of("ws://127.0.0.1:" + server.gateway.port());
+        final List<List<String>> received = new ArrayList<>();
+        final List<com.linecorp.armeria.common.websocket.WebSocketWriter> outbounds = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            final List<String> frames = new CopyOnWriteArrayList<>();
+            received.add(frames);
+            final var session = client.connect("/streams/Streams/Subscribe?topic=" + topic + "&token=" +
+                                               URLEncoder.encode(token, StandardCharsets.UTF_8))
+                                      .get(10, TimeUnit.SECONDS);
+            // HTTP/2 answers an extended CONNECT with 200, where HTTP/1.1 switches protocols with 101.
+            assertEquals(200, session.responseHeaders().status().code());
+            outbounds.add(session.outbound());
+            session.inbound().subscribe(new org.reactivestreams.Subscriber<>() {
+                @Override
+                public void onSubscribe(org.reactivestreams.Subscription subscription) {
+                    subscription.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(com.linecorp.armeria.common.websocket.WebSocketFrame frame) {
+                    try (frame) {
+                        if (frame.type() == com.linecorp.armeria.common.websocket.WebSocketFrameType.TEXT) {
+                            frames.add(messageOf(frame.text()));
+                        }
+                    }
+                }
+
+                @Override
+                public void onError(Throwable cause) {}
+
+                @Override
+                public void onComplete() {}
+            });
+        }
+        warmUp(topic, () -> received.stream().allMatch(frames -> !frames.isEmpty()));
+        final List<String> expected = List.of("one", "two", "three");
+        expected.forEach(message -> publish(server, topic, message));
+        for (List<String> frames : received) {
+            await("an HTTP/2 subscriber to receive 3", () -> withoutWarmups(frames).size() >= 3);
+            assertEquals(expected, withoutWarmups(frames));
+        }
+        outbounds.forEach(com.linecorp.armeria.common.websocket.WebSocketWriter::close);
+    }
+
     private static String metrics(RunningGateway gateway) {
         return gateway.send(java.net.http.HttpRequest.newBuilder(gateway.uri("/metrics")).GET().build()).body();
     }
