@@ -78,6 +78,8 @@ final class SubscribeSockets implements WebSocketService {
     private final Duration pingInterval;
     // A message reaches the sockets of every loop as one shared array: it is framed once.
     private final AtomicReferenceArray<Framed> framed = new AtomicReferenceArray<>(1024);
+    // Each event loop joins its batches on its own thread.
+    private final ThreadLocal<Joined> lastJoined = new ThreadLocal<>();
 
     /**
      * Serves Subscribe sockets; {@code protocol} is a WebSocket service built with the settings
@@ -192,6 +194,46 @@ final class SubscribeSockets implements WebSocketService {
 
     private record Framed(byte[] message, byte[] frame) {}
 
+    /**
+     * The frames of a batch, one after the other. A loop offers one batch to each of its sockets
+     * in turn, so the frames are joined once per loop, not once per socket.
+     */
+    private byte[] joinedFrames(List<byte[]> payloads) {
+        final Joined last = lastJoined.get();
+        if (last != null && last.holds(payloads)) {
+            return last.frames;
+        }
+        final byte[][] frames = new byte[payloads.size()][];
+        int length = 0;
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = textFrame(payloads.get(i));
+            length += frames[i].length;
+        }
+        final byte[] joined = new byte[length];
+        int at = 0;
+        for (byte[] frame : frames) {
+            System.arraycopy(frame, 0, joined, at, frame.length);
+            at += frame.length;
+        }
+        lastJoined.set(new Joined(payloads.toArray(new byte[0][]), joined));
+        return joined;
+    }
+
+    /** The last batch a loop's thread joined: its payloads, by identity, and their frames. */
+    private record Joined(byte[][] payloads, byte[] frames) {
+        boolean holds(List<byte[]> batch) {
+            if (batch.size() != payloads.length) {
+                return false;
+            }
+            for (int i = 0; i < payloads.length; i++) {
+                if (batch.get(i) != payloads[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /** One subscriber's socket; everything here runs on the socket's event loop. */
     private final class Socket implements Subscriber<WebSocketFrame>, LoopFanout.Member {
 
@@ -245,14 +287,9 @@ final class SubscribeSockets implements WebSocketService {
             if (unconsumed >= backlog) {
                 return false;
             }
-            int length = 0;
-            for (int i = 0; i < payloads.size(); i++) {
-                length += textFrame(payloads.get(i)).length;
-            }
-            final ByteBuf frames = ctx.alloc().directBuffer(length);
-            for (int i = 0; i < payloads.size(); i++) {
-                frames.writeBytes(textFrame(payloads.get(i)));
-            }
+            final byte[] joined = joinedFrames(payloads);
+            final ByteBuf frames = ctx.alloc().directBuffer(joined.length);
+            frames.writeBytes(joined);
             if (!out.tryWrite(HttpData.wrap(frames))) {
                 // The stream refused the data and released it.
                 return true;
