@@ -7,13 +7,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.Timestamp;
 
@@ -25,6 +27,8 @@ import dev.courier.proto.threads.Message;
  * migrations under {@code db/threads}.
  */
 public final class JdbcThreadStore implements ThreadStore {
+
+    private static final Logger logger = LoggerFactory.getLogger(JdbcThreadStore.class);
 
     private static final String CONVERSATION_COLUMNS = "id, group_id, topic, created_at";
 
@@ -129,7 +133,7 @@ public final class JdbcThreadStore implements ThreadStore {
                          "DELETE FROM messages WHERE namespace = ? AND conversation_id = ?");
                  PreparedStatement deleteConversation = c.prepareStatement(
                          "DELETE FROM conversations WHERE namespace = ? AND id = ?")) {
-                // Lock the conversation's row first, as createMessage does, so writers wait for the
+                // Lock the conversation's row first, as createMessages does, so writers wait for the
                 // delete: a message committed between deleting the messages and deleting the
                 // conversation would otherwise fail the delete on the messages' foreign key.
                 lock.setString(1, namespace);
@@ -178,80 +182,49 @@ public final class JdbcThreadStore implements ThreadStore {
     }
 
     @Override
-    public Optional<Message> createMessage(String namespace, String conversationId, String id,
-                                           String authorId, String text, long nowMicros) {
+    public List<MessageResult> createMessages(List<NewMessage> messages) {
+        requireNonNull(messages, "messages");
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                final Optional<Message> message =
-                        createMessage(c, namespace, conversationId, id, authorId, text, nowMicros);
-                c.commit();
-                return message;
+                return MessageBatch.write(c, messages);
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+                rollback(c, e);
+                if (messages.size() == 1) {
+                    return List.of(MessageResult.failed(failure(e)));
+                }
+                logger.debug("A batch of {} messages failed, storing each alone: {}", messages.size(),
+                             e.getMessage());
             }
+            // Each alone, so that a message the database refuses fails only itself; on the same
+            // connection, so that a lost database fails them at once instead of after a
+            // connection timeout each.
+            final List<MessageResult> results = new ArrayList<>(messages.size());
+            for (NewMessage message : messages) {
+                try {
+                    results.add(MessageBatch.write(c, List.of(message)).get(0));
+                } catch (SQLException | RuntimeException e) {
+                    rollback(c, e);
+                    results.add(MessageResult.failed(failure(e)));
+                }
+            }
+            return results;
         } catch (SQLException e) {
-            throw new StoreException(e);
+            return Collections.nCopies(messages.size(), MessageResult.failed(new StoreException(e)));
         }
     }
 
-    private static Optional<Message> createMessage(Connection c, String namespace, String conversationId,
-                                                   String id, String authorId, String text,
-                                                   long nowMicros) throws SQLException {
-        // Bumping the conversation's clock locks its row until commit: writers of one
-        // conversation take turns, so sent_at grows with commit order and a reader paging by
-        // sent_at never finds an older message appearing behind a newer one it has seen.
-        try (PreparedStatement bump = c.prepareStatement(
-                "UPDATE conversations SET last_sent_at =" +
-                " CASE WHEN last_sent_at >= ? THEN last_sent_at + 1 ELSE ? END" +
-                " WHERE namespace = ? AND id = ?")) {
-            bump.setLong(1, nowMicros);
-            bump.setLong(2, nowMicros);
-            bump.setString(3, namespace);
-            bump.setString(4, conversationId);
-            if (bump.executeUpdate() == 0) {
-                return Optional.empty();
-            }
+    /** Rolls back after {@code cause}; a rollback that fails too is added to it. */
+    private static void rollback(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
         }
-        final String messageId;
-        if (id.isEmpty()) {
-            messageId = UUID.randomUUID().toString();
-        } else {
-            messageId = id;
-            final Optional<Message> existing = readMessage(c, namespace, conversationId, id);
-            if (existing.isPresent()) {
-                return existing;
-            }
-        }
-        final long sentAt;
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT last_sent_at FROM conversations WHERE namespace = ? AND id = ?")) {
-            select.setString(1, namespace);
-            select.setString(2, conversationId);
-            try (ResultSet rows = select.executeQuery()) {
-                rows.next();
-                sentAt = rows.getLong(1);
-            }
-        }
-        try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO messages (namespace, conversation_id, id, author_id, text, sent_at)" +
-                " VALUES (?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, namespace);
-            insert.setString(2, conversationId);
-            insert.setString(3, messageId);
-            insert.setString(4, authorId);
-            insert.setString(5, text);
-            insert.setLong(6, sentAt);
-            insert.executeUpdate();
-        }
-        return Optional.of(Message.newBuilder()
-                                  .setId(messageId)
-                                  .setConversationId(conversationId)
-                                  .setAuthorId(authorId)
-                                  .setText(text)
-                                  .setSentAt(timestamp(sentAt))
-                                  .build());
+    }
+
+    private static RuntimeException failure(Exception e) {
+        return e instanceof SQLException sql ? new StoreException(sql) : (RuntimeException) e;
     }
 
     @Override
@@ -303,29 +276,6 @@ public final class JdbcThreadStore implements ThreadStore {
         }
     }
 
-    private static Optional<Message> readMessage(Connection c, String namespace, String conversationId,
-                                                 String id) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT author_id, text, sent_at FROM messages" +
-                " WHERE namespace = ? AND conversation_id = ? AND id = ?")) {
-            select.setString(1, namespace);
-            select.setString(2, conversationId);
-            select.setString(3, id);
-            try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(Message.newBuilder()
-                                          .setId(id)
-                                          .setConversationId(conversationId)
-                                          .setAuthorId(rows.getString(1))
-                                          .setText(rows.getString(2))
-                                          .setSentAt(timestamp(rows.getLong(3)))
-                                          .build());
-            }
-        }
-    }
-
     private static Optional<Conversation> readConversation(Connection c, String namespace, String id)
             throws SQLException {
         try (PreparedStatement select = c.prepareStatement(
@@ -347,7 +297,7 @@ public final class JdbcThreadStore implements ThreadStore {
                            .build();
     }
 
-    private static Timestamp timestamp(long micros) {
+    static Timestamp timestamp(long micros) {
         return Timestamp.newBuilder()
                         .setSeconds(Math.floorDiv(micros, 1_000_000L))
                         .setNanos((int) Math.floorMod(micros, 1_000_000L) * 1000)

@@ -42,8 +42,22 @@ public interface ThreadStore {
      *
      * @return the message as stored, or empty if the conversation does not exist
      */
-    Optional<Message> createMessage(String namespace, String conversationId, String id,
-                                    String authorId, String text, long nowMicros);
+    default Optional<Message> createMessage(String namespace, String conversationId, String id,
+                                            String authorId, String text, long nowMicros) {
+        return createMessages(List.of(new NewMessage(namespace, conversationId, id, authorId, text, nowMicros)))
+                .get(0).message();
+    }
+
+    /**
+     * Stores messages, of any namespaces and conversations, as {@link #createMessage} stores each,
+     * in one transaction where it can: within a conversation they are sent in list order, and a
+     * client id that repeats in the list yields the message of its first occurrence. If the
+     * transaction fails, each message is stored alone, so that one the database refuses fails
+     * only itself.
+     *
+     * @return what became of each message, in list order
+     */
+    List<MessageResult> createMessages(List<NewMessage> messages);
 
     /** Returns up to {@code limit} messages sent strictly before the given instant, newest first. */
     List<Message> listMessages(String namespace, String conversationId, long sentBeforeMicros, int limit);

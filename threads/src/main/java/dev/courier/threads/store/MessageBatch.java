@@ -1,0 +1,163 @@
+package dev.courier.threads.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import dev.courier.proto.threads.Message;
+
+/**
+ * One transaction of {@link JdbcThreadStore#createMessages}: the messages of every conversation
+ * named, each conversation's row locked until commit.
+ */
+final class MessageBatch {
+
+    private MessageBatch() {}
+
+    /** Stores the messages and commits; throws, leaving the rollback to the caller, if any fails. */
+    static List<MessageResult> write(Connection c, List<NewMessage> messages) throws SQLException {
+        final Message[] stored = new Message[messages.size()];
+        try (PreparedStatement lock = c.prepareStatement(
+                     "SELECT last_sent_at FROM conversations WHERE namespace = ? AND id = ? FOR UPDATE");
+             PreparedStatement lookup = c.prepareStatement(
+                     "SELECT author_id, text, sent_at FROM messages" +
+                     " WHERE namespace = ? AND conversation_id = ? AND id = ?");
+             PreparedStatement insert = c.prepareStatement(
+                     "INSERT INTO messages (namespace, conversation_id, id, author_id, text, sent_at)" +
+                     " VALUES (?, ?, ?, ?, ?, ?)");
+             PreparedStatement bump = c.prepareStatement(
+                     "UPDATE conversations SET last_sent_at = ? WHERE namespace = ? AND id = ?")) {
+            boolean inserted = false;
+            // Conversations in key order: batches running at once, on one node or on several that
+            // share the database, then lock their rows in one order and wait for each other
+            // instead of deadlocking.
+            for (Map.Entry<ConversationKey, List<Integer>> conversation : byConversation(messages).entrySet()) {
+                final ConversationKey key = conversation.getKey();
+                // The row stays locked until commit: writers of one conversation take turns, so
+                // sent_at grows with commit order and a reader paging by sent_at never finds an
+                // older message appearing behind a newer one it has seen.
+                final OptionalLong lastSentAt = lock(lock, key);
+                if (lastSentAt.isEmpty()) {
+                    continue;
+                }
+                long sentAt = lastSentAt.getAsLong();
+                final Map<String, Message> byClientId = new HashMap<>();
+                for (int index : conversation.getValue()) {
+                    final NewMessage message = messages.get(index);
+                    if (!message.id().isEmpty()) {
+                        final Message existing = byClientId.containsKey(message.id())
+                                                 ? byClientId.get(message.id())
+                                                 : read(lookup, key, message.id()).orElse(null);
+                        if (existing != null) {
+                            stored[index] = existing;
+                            byClientId.put(message.id(), existing);
+                            continue;
+                        }
+                    }
+                    sentAt = Math.max(sentAt + 1, message.nowMicros());
+                    stored[index] = add(insert, message, sentAt);
+                    byClientId.put(stored[index].getId(), stored[index]);
+                }
+                // sent_at moved only if a message is new.
+                if (sentAt != lastSentAt.getAsLong()) {
+                    bump.setLong(1, sentAt);
+                    bump.setString(2, key.namespace());
+                    bump.setString(3, key.id());
+                    bump.addBatch();
+                    inserted = true;
+                }
+            }
+            if (inserted) {
+                insert.executeBatch();
+                bump.executeBatch();
+            }
+        }
+        c.commit();
+        final List<MessageResult> results = new ArrayList<>(stored.length);
+        for (Message message : stored) {
+            results.add(MessageResult.of(Optional.ofNullable(message)));
+        }
+        return results;
+    }
+
+    /** The indexes of the messages of each conversation, in list order; the conversations in key order. */
+    private static Map<ConversationKey, List<Integer>> byConversation(List<NewMessage> messages) {
+        final Map<ConversationKey, List<Integer>> byConversation = new TreeMap<>();
+        for (int index = 0; index < messages.size(); index++) {
+            final NewMessage message = messages.get(index);
+            byConversation.computeIfAbsent(new ConversationKey(message.namespace(), message.conversationId()),
+                                           key -> new ArrayList<>())
+                          .add(index);
+        }
+        return byConversation;
+    }
+
+    /** Locks the conversation's row; returns its last_sent_at, or empty if there is no such conversation. */
+    private static OptionalLong lock(PreparedStatement lock, ConversationKey key) throws SQLException {
+        lock.setString(1, key.namespace());
+        lock.setString(2, key.id());
+        try (ResultSet rows = lock.executeQuery()) {
+            return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
+        }
+    }
+
+    private static Optional<Message> read(PreparedStatement lookup, ConversationKey key, String id)
+            throws SQLException {
+        lookup.setString(1, key.namespace());
+        lookup.setString(2, key.id());
+        lookup.setString(3, id);
+        try (ResultSet rows = lookup.executeQuery()) {
+            if (!rows.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(Message.newBuilder()
+                                      .setId(id)
+                                      .setConversationId(key.id())
+                                      .setAuthorId(rows.getString(1))
+                                      .setText(rows.getString(2))
+                                      .setSentAt(JdbcThreadStore.timestamp(rows.getLong(3)))
+                                      .build());
+        }
+    }
+
+    /**
+     * Adds the message to the insert batch and returns it as it will be stored. An empty id asks
+     * for a new, unique one: such a message cannot exist yet, so none was looked for.
+     */
+    private static Message add(PreparedStatement insert, NewMessage message, long sentAt) throws SQLException {
+        final String id = message.id().isEmpty() ? UUID.randomUUID().toString() : message.id();
+        insert.setString(1, message.namespace());
+        insert.setString(2, message.conversationId());
+        insert.setString(3, id);
+        insert.setString(4, message.authorId());
+        insert.setString(5, message.text());
+        insert.setLong(6, sentAt);
+        insert.addBatch();
+        return Message.newBuilder()
+                      .setId(id)
+                      .setConversationId(message.conversationId())
+                      .setAuthorId(message.authorId())
+                      .setText(message.text())
+                      .setSentAt(JdbcThreadStore.timestamp(sentAt))
+                      .build();
+    }
+
+    /** A conversation's primary key, ordered by namespace, then id. */
+    private record ConversationKey(String namespace, String id) implements Comparable<ConversationKey> {
+
+        @Override
+        public int compareTo(ConversationKey other) {
+            final int byNamespace = namespace.compareTo(other.namespace);
+            return byNamespace != 0 ? byNamespace : id.compareTo(other.id);
+        }
+    }
+}
