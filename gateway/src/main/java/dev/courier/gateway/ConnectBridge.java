@@ -60,7 +60,6 @@ final class ConnectBridge implements HttpService {
 
 
     private static final JsonFormat.Parser parser = JsonFormat.parser();
-    private static final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
 
     private final Map<String, Route> routes;
     private final Channel channel;
@@ -362,11 +361,13 @@ final class ConnectBridge implements HttpService {
         final MethodType type;
         final Descriptor input;
         final Descriptor output;
+        private final JsonPrinter printer;
 
         Route(MethodDescriptor method, String fullName) {
             this.fullName = fullName;
             input = method.getInputType();
             output = method.getOutputType();
+            printer = JsonPrinter.of(output, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS);
             type = GrpcForwarder.typeOf(method);
             this.method = GrpcForwarder.bytesMethod(method);
         }
@@ -385,7 +386,7 @@ final class ConnectBridge implements HttpService {
                 return message;
             }
             try {
-                return printer.print(DynamicMessage.parseFrom(output, message)).getBytes(StandardCharsets.UTF_8);
+                return printer.print(message);
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException("A service sent an unreadable " + output.getFullName(), e);
             }

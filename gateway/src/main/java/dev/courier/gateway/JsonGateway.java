@@ -2,7 +2,6 @@ package dev.courier.gateway;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +16,7 @@ import com.google.protobuf.util.JsonFormat;
 
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
@@ -49,10 +49,6 @@ import io.grpc.Status;
 final class JsonGateway implements HttpService {
 
     private static final JsonFormat.Parser parser = JsonFormat.parser();
-    private static final JsonFormat.Printer printer = JsonFormat.printer()
-                                                               .preservingProtoFieldNames()
-                                                               .alwaysPrintFieldsWithNoPresence()
-                                                               .omittingInsignificantWhitespace();
 
     private final Map<String, Route> routes;
 
@@ -166,7 +162,7 @@ final class JsonGateway implements HttpService {
                     response.complete(MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL",
                                                     "The service sent no response"));
                 } else {
-                    response.complete(print(reply));
+                    response.complete(print(route.printer, reply));
                 }
             }
         }, RequestMetadata.of(headers));
@@ -175,14 +171,14 @@ final class JsonGateway implements HttpService {
         call.halfClose();
     }
 
-    private static HttpResponse print(Message message) {
-        final StringBuilder json = new StringBuilder(128);
+    private static HttpResponse print(JsonPrinter printer, Message message) {
+        final HttpData json;
         try {
-            printer.appendTo(message, json);
-        } catch (Exception e) {
+            json = printer.print(message);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
             return MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "Cannot print the response");
         }
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, json.toString().getBytes(StandardCharsets.UTF_8));
+        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, json);
     }
 
     private static HttpResponse aggregationFailure(Throwable cause) {
@@ -213,6 +209,7 @@ final class JsonGateway implements HttpService {
 
         final io.grpc.MethodDescriptor<Message, Message> method;
         final Message request;
+        final JsonPrinter printer;
         final Channel channel;
         final boolean unary;
         final String serviceName;
@@ -223,6 +220,7 @@ final class JsonGateway implements HttpService {
             methodName = method.getName();
             unary = !method.isClientStreaming() && !method.isServerStreaming();
             this.channel = channel;
+            printer = JsonPrinter.of(method.getOutputType(), JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
             final boolean useGenerated = generated != null &&
                                          generated.get(0).getDescriptorForType().getFullName()
                                                   .equals(method.getInputType().getFullName()) &&

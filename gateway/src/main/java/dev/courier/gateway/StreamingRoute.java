@@ -20,15 +20,12 @@ import io.grpc.MethodDescriptor.MethodType;
 final class StreamingRoute {
 
     private static final JsonFormat.Parser parser = JsonFormat.parser();
-    private static final JsonFormat.Printer printer = JsonFormat.printer()
-                                                               .preservingProtoFieldNames()
-                                                               .alwaysPrintFieldsWithNoPresence()
-                                                               .omittingInsignificantWhitespace();
 
     final io.grpc.MethodDescriptor<byte[], byte[]> method;
     final MethodType type;
     private final Descriptor input;
     private final Descriptor output;
+    private final JsonPrinter printer;
     // Subscribers of a topic render the same messages at slightly different times: room for the
     // recent thousands of them keeps one rendering per message even when they lag apart.
     private final AtomicReferenceArray<Rendered> rendered = new AtomicReferenceArray<>(4096);
@@ -36,6 +33,7 @@ final class StreamingRoute {
     StreamingRoute(MethodDescriptor method) {
         input = method.getInputType();
         output = method.getOutputType();
+        printer = JsonPrinter.of(output, JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
         type = GrpcForwarder.typeOf(method);
         this.method = GrpcForwarder.bytesMethod(method);
     }
@@ -86,14 +84,14 @@ final class StreamingRoute {
         if (cached != null && cached.message == message) {
             return cached.json;
         }
-        final byte[] json = print(message).getBytes(StandardCharsets.UTF_8);
+        final byte[] json = print(message);
         rendered.set(slot, new Rendered(message, json));
         return json;
     }
 
-    private String print(byte[] message) {
+    private byte[] print(byte[] message) {
         try {
-            return printer.print(DynamicMessage.parseFrom(output, message));
+            return printer.print(message);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("A service sent an unreadable " + output.getFullName(), e);
         }

@@ -1,0 +1,346 @@
+package dev.courier.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.OneofDescriptorProto;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.DescriptorValidationException;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.TimestampProto;
+import com.google.protobuf.WrappersProto;
+import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.util.Timestamps;
+
+import dev.courier.proto.threads.ListMessagesResponse;
+import dev.courier.proto.threads.Message;
+
+class JsonPrinterTest {
+
+    private static final Descriptor EVERYTHING = everything();
+    private static final Descriptor WITH_DOUBLE = withDouble();
+
+    @ParameterizedTest
+    @EnumSource(JsonPrinter.Style.class)
+    void printsRandomMessagesAsJsonFormatDoesWithoutFallingBack(JsonPrinter.Style style) throws Exception {
+        final JsonPrinter printer = JsonPrinter.of(EVERYTHING, style);
+        final Random random = new Random(42);
+        for (int i = 0; i < 2000; i++) {
+            final DynamicMessage message = randomEverything(random, 0);
+            final byte[] json = printer.printDirectly(message.toByteArray());
+            assertNotNull(json, () -> "printed without JsonFormat: " + message);
+            assertEquals(JsonParser.parseString(jsonFormat(style).print(message)), parse(json),
+                         () -> "message " + message);
+        }
+    }
+
+    @Test
+    void printsTheContractsResponsesByteForByteWhereNoHtmlCharacterIsEscaped() throws Exception {
+        final ListMessagesResponse response =
+                ListMessagesResponse.newBuilder()
+                                    .addMessages(Message.newBuilder().setId("m1").setConversationId("c")
+                                                        .setAuthorId("ann").setText("héllo \"wörld\" 😀\n\t\\")
+                                                        .setSentAt(Timestamp.newBuilder().setSeconds(1_700_000_000)
+                                                                            .setNanos(123_456_000)))
+                                    .addMessages(Message.newBuilder().setId("m2"))
+                                    .build();
+        final JsonPrinter printer =
+                JsonPrinter.of(ListMessagesResponse.getDescriptor(), JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
+
+        final String expected =
+                "{\"messages\":[{\"id\":\"m1\",\"author_id\":\"ann\",\"conversation_id\":\"c\"," +
+                "\"text\":\"héllo \\\"wörld\\\" 😀\\n\\t\\\\\",\"sent_at\":\"2023-11-14T22:13:20.123456Z\"}," +
+                "{\"id\":\"m2\",\"author_id\":\"\",\"conversation_id\":\"\",\"text\":\"\"}]}";
+        assertEquals(expected, jsonFormat(JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS).print(response));
+        assertEquals(expected, text(printer.printDirectly(response.toByteArray())));
+        assertEquals(expected, printer.print(response).toStringUtf8());
+        assertEquals("{\"messages\":[]}", text(printer.printDirectly(new byte[0])));
+    }
+
+    @Test
+    void escapesOnlyWhatJsonRequires() throws Exception {
+        final FieldDescriptor s = EVERYTHING.findFieldByName("s");
+        final DynamicMessage message = DynamicMessage.newBuilder(EVERYTHING)
+                                                     .setField(s, "<a href='x'>&=</a>\u0000\u0001\u001f\u007f\b\f\r")
+                                                     .build();
+        final String json = text(JsonPrinter.of(EVERYTHING, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS)
+                                            .printDirectly(message.toByteArray()));
+
+        assertEquals("{\"s\":\"<a href='x'>&=</a>\\u0000\\u0001\\u001f\u007f\\b\\f\\r\"}", json);
+    }
+
+    @Test
+    void writesEveryTimestampAsJsonFormatDoes() throws Exception {
+        final FieldDescriptor at = EVERYTHING.findFieldByName("at");
+        final JsonPrinter printer = JsonPrinter.of(EVERYTHING, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS);
+        final Random random = new Random(7);
+        final long min = Timestamps.MIN_VALUE.getSeconds();
+        final long max = Timestamps.MAX_VALUE.getSeconds();
+        final long[] edges = { min, max, 0, -1, 951_782_400 /* 2000-02-29 */, 4_107_542_399L /* 2100-02-28 */ };
+        for (int i = 0; i < 20_000; i++) {
+            final long seconds = i < edges.length ? edges[i] : min + (long) (random.nextDouble() * (max - min));
+            final int nanos = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            final Timestamp timestamp = Timestamp.newBuilder().setSeconds(seconds).setNanos(nanos).build();
+            final byte[] json = printer.printDirectly(
+                    DynamicMessage.newBuilder(EVERYTHING).setField(at, timestamp).build().toByteArray());
+
+            assertEquals("{\"at\":\"" + Timestamps.toString(timestamp) + "\"}", text(json));
+        }
+    }
+
+    @Test
+    void leavesWhatItDoesNotWriteToJsonFormat() throws Exception {
+        final JsonPrinter withDouble = JsonPrinter.of(WITH_DOUBLE, JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
+        final DynamicMessage measured = DynamicMessage.newBuilder(WITH_DOUBLE)
+                                                      .setField(WITH_DOUBLE.findFieldByName("value"), 0.1)
+                                                      .build();
+        assertNull(withDouble.printDirectly(measured.toByteArray()));
+        assertEquals("{\"value\":0.1}", text(withDouble.print(measured.toByteArray())));
+
+        final JsonPrinter printer = JsonPrinter.of(EVERYTHING, JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
+        // A singular field twice (the last wins) and fields out of number order.
+        final byte[] twice = concat(wire(1, "first"), wire(1, "second"), wire(4, 7), wire(3, 1));
+        assertNull(printer.printDirectly(twice));
+        assertEquals(JsonParser.parseString(jsonFormat(JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS)
+                                                    .print(DynamicMessage.parseFrom(EVERYTHING, twice))),
+                     parse(printer.print(twice)));
+        assertTrue(text(printer.print(twice)).contains("\"s\":\"second\""));
+        // Malformed UTF-8 in a string.
+        final byte[] malformed = concat(new byte[] { 1 << 3 | 2, 2, (byte) 0xC3, (byte) 0x28 });
+        assertNull(printer.printDirectly(malformed));
+        // A timestamp out of JSON's range is refused, as JsonFormat refuses it.
+        final byte[] tooLate = DynamicMessage.newBuilder(EVERYTHING)
+                                             .setField(EVERYTHING.findFieldByName("at"),
+                                                       Timestamp.newBuilder().setSeconds(Long.MAX_VALUE / 2).build())
+                                             .build().toByteArray();
+        assertNull(printer.printDirectly(tooLate));
+        assertThrows(IllegalArgumentException.class, () -> printer.print(tooLate));
+        // Bytes that are not a message at all.
+        assertThrows(InvalidProtocolBufferException.class, () -> printer.print(new byte[] { 1 << 3 | 2, 100, 'x' }));
+    }
+
+    @Test
+    void skipsFieldsItDoesNotKnow() throws Exception {
+        final JsonPrinter printer = JsonPrinter.of(EVERYTHING, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS);
+        final byte[] withUnknown = concat(wire(1, "kept"), wire(99, "unknown"), wire(100, 5),
+                                          wire(out -> out.writeFixed64(101, -2)),
+                                          wire(out -> out.writeFixed32(102, 7)));
+
+        assertEquals("{\"s\":\"kept\"}", text(printer.printDirectly(withUnknown)));
+    }
+
+    @Test
+    void leavesOutDefaultValuesSentOnTheWireInTheStyleWithoutDefaults() throws Exception {
+        final JsonPrinter printer = JsonPrinter.of(EVERYTHING, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS);
+        final byte[] zeros = concat(wire(1, ""), wire(4, 0), wire(28, "named"));
+
+        assertEquals("{\"camelCaseName\":\"named\"}", text(printer.printDirectly(zeros)));
+        assertTrue(text(JsonPrinter.of(EVERYTHING, JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS).printDirectly(zeros))
+                           .startsWith("{\"s\":\"\",\"b\":\"\",\"flag\":false,\"i32\":0,"));
+    }
+
+    // ---- messages
+
+    private static JsonFormat.Printer jsonFormat(JsonPrinter.Style style) {
+        final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
+        return style == JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS
+               ? printer.preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence() : printer;
+    }
+
+    private static DynamicMessage randomEverything(Random random, int depth) {
+        final DynamicMessage.Builder message = DynamicMessage.newBuilder(EVERYTHING);
+        for (FieldDescriptor field : EVERYTHING.getFields()) {
+            if (random.nextInt(3) == 0) {
+                continue;
+            }
+            if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE &&
+                field.getMessageType() == EVERYTHING && depth >= 2) {
+                continue;
+            }
+            if (field.isRepeated()) {
+                for (int n = random.nextInt(4); n > 0; n--) {
+                    message.addRepeatedField(field, randomValue(random, field, depth));
+                }
+            } else if (field.getRealContainingOneof() == null || !message.hasOneof(field.getRealContainingOneof())) {
+                message.setField(field, randomValue(random, field, depth));
+            }
+        }
+        return message.build();
+    }
+
+    private static Object randomValue(Random random, FieldDescriptor field, int depth) {
+        switch (field.getJavaType()) {
+            case STRING:
+                return randomString(random);
+            case BYTE_STRING:
+                final byte[] bytes = new byte[random.nextInt(8)];
+                random.nextBytes(bytes);
+                return ByteString.copyFrom(bytes);
+            case BOOLEAN:
+                return random.nextBoolean();
+            case INT:
+                return random.nextBoolean() ? random.nextInt() : random.nextInt(3) - 1;
+            case LONG:
+                return random.nextBoolean() ? random.nextLong() : random.nextInt(3) - 1L;
+            default:
+                final Descriptor type = field.getMessageType();
+                if (type == EVERYTHING) {
+                    return randomEverything(random, depth + 1);
+                }
+                if (type.getFullName().equals("google.protobuf.Timestamp")) {
+                    return Timestamp.newBuilder()
+                                    .setSeconds(random.nextInt(Integer.MAX_VALUE) * (random.nextBoolean() ? 1L : -1L))
+                                    .setNanos(random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000_000))
+                                    .build();
+                }
+                final DynamicMessage.Builder wrapper = DynamicMessage.newBuilder(type);
+                final FieldDescriptor value = type.findFieldByNumber(1);
+                if (random.nextBoolean()) {
+                    wrapper.setField(value, randomValue(random, value, depth));
+                }
+                return wrapper.build();
+        }
+    }
+
+    private static String randomString(Random random) {
+        final String alphabet = "ab\"\\/\n\t\u0001\u001f<>&='é€😀 ";
+        final StringBuilder text = new StringBuilder();
+        for (int n = random.nextInt(6); n > 0; n--) {
+            final int at = random.nextInt(alphabet.length());
+            if (Character.isHighSurrogate(alphabet.charAt(at))) {
+                text.append(alphabet, at, at + 2);
+            } else if (!Character.isLowSurrogate(alphabet.charAt(at))) {
+                text.append(alphabet.charAt(at));
+            }
+        }
+        return text.toString();
+    }
+
+    private static JsonElement parse(byte[] json) {
+        return JsonParser.parseString(text(json));
+    }
+
+    private static String text(byte[] json) {
+        assertNotNull(json, "printed without JsonFormat");
+        return new String(json, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] wire(int number, String value) throws Exception {
+        return wire(out -> out.writeString(number, value));
+    }
+
+    private static byte[] wire(int number, long value) throws Exception {
+        return wire(out -> out.writeInt64(number, value));
+    }
+
+    private interface Write {
+        void to(CodedOutputStream out) throws Exception;
+    }
+
+    private static byte[] wire(Write write) throws Exception {
+        final ByteString.Output bytes = ByteString.newOutput();
+        final CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        write.to(out);
+        out.flush();
+        return bytes.toByteString().toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        return Stream.of(parts).map(ByteString::copyFrom).reduce(ByteString.EMPTY, ByteString::concat).toByteArray();
+    }
+
+    // ---- types
+
+    /** A message with every kind of field the printer writes itself, built without a .proto file. */
+    private static Descriptor everything() {
+        final DescriptorProto.Builder type = DescriptorProto.newBuilder().setName("Everything");
+        final Type[] scalars = {
+                Type.TYPE_STRING, Type.TYPE_BYTES, Type.TYPE_BOOL,
+                Type.TYPE_INT32, Type.TYPE_UINT32, Type.TYPE_SINT32, Type.TYPE_FIXED32, Type.TYPE_SFIXED32,
+                Type.TYPE_INT64, Type.TYPE_UINT64, Type.TYPE_SINT64, Type.TYPE_FIXED64, Type.TYPE_SFIXED64 };
+        final String[] names = { "s", "b", "flag", "i32", "u32", "s32", "f32", "sf32",
+                                 "i64", "u64", "s64", "f64", "sf64" };
+        for (int i = 0; i < scalars.length; i++) {
+            type.addField(field(names[i], i + 1, scalars[i], null, Label.LABEL_OPTIONAL));
+        }
+        type.addField(field("at", 14, Type.TYPE_MESSAGE, ".google.protobuf.Timestamp", Label.LABEL_OPTIONAL))
+            .addField(field("sv", 15, Type.TYPE_MESSAGE, ".google.protobuf.StringValue", Label.LABEL_OPTIONAL))
+            .addField(field("i64v", 16, Type.TYPE_MESSAGE, ".google.protobuf.Int64Value", Label.LABEL_OPTIONAL))
+            .addField(field("bv", 17, Type.TYPE_MESSAGE, ".google.protobuf.BoolValue", Label.LABEL_OPTIONAL))
+            .addField(field("u32v", 18, Type.TYPE_MESSAGE, ".google.protobuf.UInt32Value", Label.LABEL_OPTIONAL))
+            .addField(field("bytesv", 19, Type.TYPE_MESSAGE, ".google.protobuf.BytesValue", Label.LABEL_OPTIONAL))
+            .addField(field("names", 20, Type.TYPE_STRING, null, Label.LABEL_REPEATED))
+            .addField(field("counts", 21, Type.TYPE_INT64, null, Label.LABEL_REPEATED))
+            .addField(field("deltas", 22, Type.TYPE_SINT32, null, Label.LABEL_REPEATED))
+            .addField(field("children", 23, Type.TYPE_MESSAGE, ".Everything", Label.LABEL_REPEATED))
+            .addField(field("times", 24, Type.TYPE_MESSAGE, ".google.protobuf.Timestamp", Label.LABEL_REPEATED))
+            .addField(field("maybe", 25, Type.TYPE_STRING, null, Label.LABEL_OPTIONAL)
+                              .setOneofIndex(1).setProto3Optional(true))
+            .addField(field("left", 26, Type.TYPE_STRING, null, Label.LABEL_OPTIONAL).setOneofIndex(0))
+            .addField(field("right", 27, Type.TYPE_MESSAGE, ".Everything", Label.LABEL_OPTIONAL).setOneofIndex(0))
+            .addField(field("camel_case_name", 28, Type.TYPE_STRING, null, Label.LABEL_OPTIONAL))
+            .addField(field("parent", 5000, Type.TYPE_MESSAGE, ".Everything", Label.LABEL_OPTIONAL))
+            .addOneofDecl(OneofDescriptorProto.newBuilder().setName("choice"))
+            .addOneofDecl(OneofDescriptorProto.newBuilder().setName("_maybe"));
+        return build(type, "everything.proto");
+    }
+
+    private static Descriptor withDouble() {
+        return build(DescriptorProto.newBuilder().setName("Measured")
+                                    .addField(field("value", 1, Type.TYPE_DOUBLE, null, Label.LABEL_OPTIONAL)),
+                     "measured.proto");
+    }
+
+    private static FieldDescriptorProto.Builder field(String name, int number, Type type, String typeName,
+                                                      Label label) {
+        final FieldDescriptorProto.Builder field = FieldDescriptorProto.newBuilder().setName(name)
+                                                                       .setNumber(number).setType(type)
+                                                                       .setLabel(label);
+        return typeName == null ? field : field.setTypeName(typeName);
+    }
+
+    private static Descriptor build(DescriptorProto.Builder type, String fileName) {
+        final FileDescriptorProto file = FileDescriptorProto.newBuilder()
+                                                            .setName(fileName).setSyntax("proto3")
+                                                            .addDependency("google/protobuf/timestamp.proto")
+                                                            .addDependency("google/protobuf/wrappers.proto")
+                                                            .addMessageType(type)
+                                                            .build();
+        try {
+            return FileDescriptor.buildFrom(file, new FileDescriptor[] {
+                    TimestampProto.getDescriptor(), WrappersProto.getDescriptor() })
+                                 .getMessageTypes().get(0);
+        } catch (DescriptorValidationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
