@@ -11,9 +11,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Int32Value;
 import com.google.protobuf.Timestamp;
@@ -35,11 +32,8 @@ import dev.courier.proto.threads.RecentMessagesResponse;
 import dev.courier.proto.threads.ThreadsGrpc;
 import dev.courier.proto.threads.UpdateConversationRequest;
 import dev.courier.proto.threads.UpdateConversationResponse;
-import dev.courier.threads.store.StoreException;
 import dev.courier.threads.store.ThreadStore;
 
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -54,8 +48,6 @@ import io.grpc.stub.StreamObserver;
  * }</pre>
  */
 public final class Threads extends ThreadsGrpc.ThreadsImplBase {
-
-    private static final Logger logger = LoggerFactory.getLogger(Threads.class);
 
     /** The namespace of every call until API keys name one. */
     public static final String DEFAULT_NAMESPACE = "default";
@@ -238,31 +230,12 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
     }
 
     /** Runs a store call on the store executor and ends the call with its result. */
-    private <T> void run(StreamObserver<T> out, StoreCall<T> call) {
+    private <T> void run(StreamObserver<T> out, StoreCalls.Call<T> call) {
         try {
             executor.execute(() -> {
-                if (out instanceof ServerCallStreamObserver &&
-                    ((ServerCallStreamObserver<T>) out).isCancelled()) {
-                    return;
+                if (!StoreCalls.cancelled(out)) {
+                    StoreCalls.answer(out, call);
                 }
-                final T response;
-                try {
-                    response = call.run();
-                } catch (StatusRuntimeException e) {
-                    out.onError(e);
-                    return;
-                } catch (StoreException e) {
-                    logger.warn("A store call failed: {}", e.getMessage());
-                    out.onError((e.unavailable() ? ThreadsError.STORE_UNAVAILABLE : ThreadsError.STORAGE_ERROR)
-                                        .toException());
-                    return;
-                } catch (RuntimeException e) {
-                    logger.warn("A store call failed", e);
-                    out.onError(ThreadsError.STORAGE_ERROR.toException());
-                    return;
-                }
-                out.onNext(response);
-                out.onCompleted();
             });
         } catch (RejectedExecutionException e) {
             out.onError(ThreadsError.BUSY.toException());
@@ -311,11 +284,6 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
             }
         }
         return null;
-    }
-
-    @FunctionalInterface
-    private interface StoreCall<T> {
-        T run();
     }
 
     /** Builds a {@link Threads} service. */
