@@ -7,8 +7,10 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.Supplier;
 
 import com.google.protobuf.ByteString;
@@ -32,6 +34,7 @@ import dev.courier.proto.threads.RecentMessagesResponse;
 import dev.courier.proto.threads.ThreadsGrpc;
 import dev.courier.proto.threads.UpdateConversationRequest;
 import dev.courier.proto.threads.UpdateConversationResponse;
+import dev.courier.threads.store.NewMessage;
 import dev.courier.threads.store.ThreadStore;
 
 import io.grpc.stub.StreamObserver;
@@ -39,6 +42,7 @@ import io.grpc.stub.StreamObserver;
 /**
  * The Threads service. Each RPC validates its request on the calling thread, then runs the store
  * call on the store executor, so that no transport thread ever waits for the database.
+ * CreateMessage calls that arrive together are written in one transaction.
  *
  * <pre>{@code
  * BindableService threads = Threads.builder()
@@ -52,6 +56,9 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
     /** The namespace of every call until API keys name one. */
     public static final String DEFAULT_NAMESPACE = "default";
 
+    /** How many CreateMessage calls may wait to be written, unless the executor's queue says. */
+    private static final int DEFAULT_QUEUE_CAPACITY = 4096;
+
     /** Returns a new builder. */
     public static Builder builder() {
         return new Builder();
@@ -59,12 +66,15 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
 
     private final ThreadStore store;
     private final Executor executor;
+    private final MessageWriter messages;
     private final Clock clock;
     private final Supplier<String> namespace;
 
     private Threads(Builder builder) {
         store = requireNonNull(builder.store, "store");
         executor = requireNonNull(builder.executor, "executor");
+        messages = new MessageWriter(store, executor, queueCapacity(executor), MessageWriter.MAX_BATCH,
+                                     MessageWriter.DRAINS);
         clock = builder.clock;
         namespace = builder.namespace;
     }
@@ -175,13 +185,9 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
             out.onError(invalid.toException());
             return;
         }
-        final String ns = namespace.get();
-        run(out, () -> CreateMessageResponse.newBuilder()
-                                            .setMessage(store.createMessage(ns, req.getConversationId(),
-                                                                            req.getId(), req.getAuthorId(),
-                                                                            req.getText(), nowMicros())
-                                                             .orElseThrow(ThreadsError.NOT_FOUND::toException))
-                                            .build());
+        messages.write(new NewMessage(namespace.get(), req.getConversationId(), req.getId(), req.getAuthorId(),
+                                      req.getText(), nowMicros()),
+                       out);
     }
 
     @Override
@@ -251,6 +257,19 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
         return UUID.randomUUID().toString();
     }
 
+    /**
+     * As many CreateMessage calls may wait to be written as other calls may wait for the store
+     * executor: the capacity of its queue, if it is a {@link ThreadPoolExecutor} as
+     * {@link StoreExecutor} makes, else {@value #DEFAULT_QUEUE_CAPACITY}.
+     */
+    private static int queueCapacity(Executor executor) {
+        if (!(executor instanceof ThreadPoolExecutor pool)) {
+            return DEFAULT_QUEUE_CAPACITY;
+        }
+        final BlockingQueue<Runnable> queue = pool.getQueue();
+        return Math.max(1, queue.size() + queue.remainingCapacity());
+    }
+
     /** The smallest whole microsecond at or after the timestamp, saturating at the long range. */
     private static long ceilMicros(Timestamp t) {
         if (Math.abs(t.getSeconds()) >= Long.MAX_VALUE / 1_000_000L - 1) {
@@ -304,7 +323,8 @@ public final class Threads extends ThreadsGrpc.ThreadsImplBase {
 
         /**
          * Where the blocking store calls run (required): size it to the store's connection pool
-         * and bound its queue; a rejected call ends with RESOURCE_EXHAUSTED.
+         * and bound its queue; a rejected call ends with RESOURCE_EXHAUSTED. CreateMessage calls
+         * wait in a queue of their own, of the same capacity.
          */
         public Builder executor(Executor executor) {
             this.executor = requireNonNull(executor, "executor");
