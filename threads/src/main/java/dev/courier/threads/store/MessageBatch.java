@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.UUID;
 
 import dev.courier.proto.threads.Message;
 
@@ -134,7 +133,7 @@ final class MessageBatch {
      * for a new, unique one: such a message cannot exist yet, so none was looked for.
      */
     private static Message add(PreparedStatement insert, NewMessage message, long sentAt) throws SQLException {
-        final String id = message.id().isEmpty() ? UUID.randomUUID().toString() : message.id();
+        final String id = message.id().isEmpty() ? MessageIds.next() : message.id();
         insert.setString(1, message.namespace());
         insert.setString(2, message.conversationId());
         insert.setString(3, id);
