@@ -25,8 +25,13 @@ final class MessageBatch {
     /** Stores the messages and commits; throws, leaving the rollback to the caller, if any fails. */
     static List<MessageResult> write(Connection c, List<NewMessage> messages) throws SQLException {
         final Message[] stored = new Message[messages.size()];
+        // The lock is an UPDATE that changes nothing, not SELECT … FOR UPDATE: H2 keeps no parsed
+        // FOR UPDATE query between calls and parsed it afresh for every batch, a fifth of the
+        // batch's time; an UPDATE and a plain SELECT stay in its statement cache.
         try (PreparedStatement lock = c.prepareStatement(
-                     "SELECT last_sent_at FROM conversations WHERE namespace = ? AND id = ? FOR UPDATE");
+                     "UPDATE conversations SET last_sent_at = last_sent_at WHERE namespace = ? AND id = ?");
+             PreparedStatement last = c.prepareStatement(
+                     "SELECT last_sent_at FROM conversations WHERE namespace = ? AND id = ?");
              PreparedStatement lookup = c.prepareStatement(
                      "SELECT author_id, text, sent_at FROM messages" +
                      " WHERE namespace = ? AND conversation_id = ? AND id = ?");
@@ -44,7 +49,7 @@ final class MessageBatch {
                 // The row stays locked until commit: writers of one conversation take turns, so
                 // sent_at grows with commit order and a reader paging by sent_at never finds an
                 // older message appearing behind a newer one it has seen.
-                final OptionalLong lastSentAt = lock(lock, key);
+                final OptionalLong lastSentAt = lock(lock, last, key);
                 if (lastSentAt.isEmpty()) {
                     continue;
                 }
@@ -101,10 +106,16 @@ final class MessageBatch {
     }
 
     /** Locks the conversation's row; returns its last_sent_at, or empty if there is no such conversation. */
-    private static OptionalLong lock(PreparedStatement lock, ConversationKey key) throws SQLException {
+    private static OptionalLong lock(PreparedStatement lock, PreparedStatement last, ConversationKey key)
+            throws SQLException {
         lock.setString(1, key.namespace());
         lock.setString(2, key.id());
-        try (ResultSet rows = lock.executeQuery()) {
+        if (lock.executeUpdate() == 0) {
+            return OptionalLong.empty();
+        }
+        last.setString(1, key.namespace());
+        last.setString(2, key.id());
+        try (ResultSet rows = last.executeQuery()) {
             return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
         }
     }
