@@ -279,12 +279,24 @@ public final class Bench {
             publisher.publish("warmup");
             TimeUnit.MILLISECONDS.sleep(interval);
         }
+        System.out.printf(Locale.ROOT, "%s: every subscriber heard the warm-up after %.1f s%n", peer,
+                          (System.nanoTime() - deadline) / 1e9 + 60);
+        final String padding = "x".repeat(MESSAGE_BYTES);
+        if (rate == 0) {
+            // A quarter of the flood first, unmeasured, so that every peer's hot path is compiled
+            // (the JVM's JIT, V8's) before the measured one: otherwise a short flood measures
+            // the compilers as much as the servers.
+            final int warmFlood = Math.max(1, recorder.messages / 4);
+            for (int i = 0; i < warmFlood; i++) {
+                publisher.publish(stamped(padding));
+            }
+            recorder.awaitUnmeasured((long) warmFlood * recorder.subscribers(), Duration.ofSeconds(120));
+        }
         TimeUnit.MILLISECONDS.sleep(1000);
         recorder.startMeasuring();
         final long serverCpuBefore = cpuNanos(serverPid);
         final long clientCpuBefore = clientCpuNanos();
         final long start = System.nanoTime();
-        final String padding = "x".repeat(MESSAGE_BYTES);
         for (int i = 0; i < recorder.messages; i++) {
             if (rate > 0) {
                 // At a fixed rate the latency is the system's own, not the queue of a flood.
@@ -293,8 +305,7 @@ public final class Bench {
                     java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
                 }
             }
-            final String stamp = "@@" + System.nanoTime() + ';';
-            publisher.publish(stamp + padding.substring(stamp.length()));
+            publisher.publish(stamped(padding));
         }
         recorder.awaitAll(Duration.ofSeconds(120));
         final long elapsed = recorder.lastReceive() - start;
@@ -312,6 +323,12 @@ public final class Bench {
         return result;
     }
 
+    /** A message of MESSAGE_BYTES that carries the time it was made. */
+    private static String stamped(String padding) {
+        final String stamp = "@@" + System.nanoTime() + ';';
+        return stamp + padding.substring(stamp.length());
+    }
+
     static double percentile(long[] sorted, double quantile) {
         return sorted[Math.min(sorted.length - 1, (int) (sorted.length * quantile))] / 1e6;
     }
@@ -322,9 +339,14 @@ public final class Bench {
      * the servers it measures, and its latency with them.
      */
     private static List<Socket> openSockets(int count, URI uri, Recorder recorder) {
-        if ("jdk".equals(System.getenv("BENCH_WS_CLIENT"))) {
-            return openJdkSockets(count, uri, recorder);
-        }
+        final long start = System.nanoTime();
+        final List<Socket> sockets = "jdk".equals(System.getenv("BENCH_WS_CLIENT"))
+                                     ? openJdkSockets(count, uri, recorder) : openArmeriaSockets(count, uri, recorder);
+        System.out.printf(Locale.ROOT, "%d sockets open in %.1f s%n", count, (System.nanoTime() - start) / 1e9);
+        return sockets;
+    }
+
+    private static List<Socket> openArmeriaSockets(int count, URI uri, Recorder recorder) {
         // HTTP/1.1, a connection per socket, as browsers open them; over HTTP/2 the client would
         // carry every socket on one connection.
         final WebSocketClient client = WebSocketClient.builder(SessionProtocol.H1C,
@@ -494,6 +516,8 @@ public final class Bench {
         private final boolean[] joined;
         private final AtomicLong delivered = new AtomicLong();
         private final AtomicLong lastReceive = new AtomicLong();
+        /** Stamped messages received before measuring began: the warm-up flood. */
+        private final AtomicLong unmeasured = new AtomicLong();
         private volatile boolean measuring;
         private volatile int joinedCount;
         /** Where deliveries go once a later run has started. */
@@ -534,6 +558,7 @@ public final class Bench {
                 return;
             }
             if (!measuring) {
+                unmeasured.incrementAndGet();
                 return;
             }
             final long sent = Long.parseLong(text, stamp + 2, text.indexOf(';', stamp), 10);
@@ -571,6 +596,17 @@ public final class Bench {
             while (delivered.get() < expected()) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("only " + delivered.get() + " of " + expected() + " delivered");
+                }
+                TimeUnit.MILLISECONDS.sleep(2);
+            }
+        }
+
+        void awaitUnmeasured(long count, Duration timeout) throws InterruptedException {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (unmeasured.get() < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + unmeasured.get() + " of " + count +
+                                                    " warm-up messages delivered");
                 }
                 TimeUnit.MILLISECONDS.sleep(2);
             }
