@@ -385,6 +385,10 @@ final class JsonPrinter {
                 final long tag = varint(end);
                 final int number = (int) (tag >>> 3);
                 final int wireType = (int) (tag & 7);
+                if (number == 0) {
+                    // Not a field: the bytes are no message, as JsonFormat's parser will say.
+                    throw Unexpected.INSTANCE;
+                }
                 final Field field = plan.find(number);
                 if (field == null) {
                     skip(wireType, end);
