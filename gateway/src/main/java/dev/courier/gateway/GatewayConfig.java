@@ -23,7 +23,8 @@ import java.util.Optional;
  * @param dbPoolSize database connections, and the threads that use them.
  *                   Flag {@code --db-pool-size}, env {@code DB_POOL_SIZE}, default 10.
  * @param storeQueueSize requests that may wait for a database thread before new ones are
- *                       refused with RESOURCE_EXHAUSTED (429). Flag {@code --store-queue-size},
+ *                       refused with RESOURCE_EXHAUSTED (429), and as many CreateMessage calls
+ *                       waiting to be written in a batch. Flag {@code --store-queue-size},
  *                       env {@code STORE_QUEUE_SIZE}, default 4096.
  * @param streamQueueSize messages that may wait for one stream (a Chat.Connect client) that does
  *                        not read; past that the stream ends with RESOURCE_EXHAUSTED (WebSocket

@@ -50,7 +50,8 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--store-queue-size", defaultValue = "${env:STORE_QUEUE_SIZE:-4096}",
             description = "Requests that may wait for a database thread before more are refused " +
-                          "with 429 (env STORE_QUEUE_SIZE; default ${DEFAULT-VALUE}).")
+                          "with 429, and as many CreateMessage calls waiting to be written " +
+                          "(env STORE_QUEUE_SIZE; default ${DEFAULT-VALUE}).")
     private int storeQueueSize;
 
     @Option(names = "--stream-queue-size", defaultValue = "${env:STREAM_QUEUE_SIZE:-1024}",
