@@ -144,8 +144,11 @@ class JsonPrinterTest {
                                              .build().toByteArray();
         assertNull(printer.printDirectly(tooLate));
         assertThrows(IllegalArgumentException.class, () -> printer.print(tooLate));
-        // Bytes that are not a message at all.
+        // Bytes that are not a message at all: a length past the end, and a field number 0.
         assertThrows(InvalidProtocolBufferException.class, () -> printer.print(new byte[] { 1 << 3 | 2, 100, 'x' }));
+        final byte[] fieldZero = { 0 << 3 | 2, 1, 'x' };
+        assertNull(printer.printDirectly(fieldZero));
+        assertThrows(InvalidProtocolBufferException.class, () -> printer.print(fieldZero));
     }
 
     @Test
