@@ -38,9 +38,12 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.courier.proto.streams.Message;
 import dev.courier.proto.streams.PublishResponse;
 import dev.courier.proto.streams.StreamsGrpc;
+import dev.courier.proto.streams.SubscribeRequest;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -55,7 +58,8 @@ import io.nats.client.Nats;
  *
  * <p>Run from the repository root after {@code mvn -q package -DskipTests} and
  * {@code npm ci --prefix bench/node}: {@code java -jar bench/target/bench.jar fanout [subscribers]
- * [messages]}; the other scenarios are {@code gateway} ({@link GatewayOverhead}), {@code chat}
+ * [messages]} (add {@code courier} or {@code courier-grpc} to run the gateway alone, with WebSocket or
+ * gRPC subscribers); the other scenarios are {@code gateway} ({@link GatewayOverhead}), {@code chat}
  * ({@link ChatLatency}) and {@code threads} ({@link ThreadsAtScale}).
  */
 public final class Bench {
@@ -94,10 +98,18 @@ public final class Bench {
         final int messages = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         System.out.printf(Locale.ROOT, "Streams fan-out: %d subscribers, %d messages of %d bytes, %d cores%n%n",
                           subscribers, messages, MESSAGE_BYTES, CORES);
-        // The gateway alone, to profile it without waiting for the peers.
-        final boolean onlyCourier = args.length > 3 && "courier".equals(args[3]);
+        // The gateway alone, to profile it without waiting for the peers: "courier" with WebSocket
+        // subscribers, "courier-grpc" with gRPC ones.
+        final String only = args.length > 3 ? args[3] : "";
+        final boolean onlyCourier = only.startsWith("courier");
         final List<Result> results = new ArrayList<>();
-        results.add(courier(subscribers, messages));
+        if (!"courier-grpc".equals(only)) {
+            results.add(courier(subscribers, messages, false));
+        }
+        // gRPC subscribers, on 10 channels, only when asked: the scenario keeps to two minutes.
+        if ("courier-grpc".equals(only)) {
+            results.add(courier(subscribers, messages, true));
+        }
         if (!onlyCourier) {
             results.add(nodeWs(subscribers, messages));
             results.add(nats(subscribers, messages, 10));
@@ -126,15 +138,20 @@ public final class Bench {
         }
         final Result courier = results.get(0);
         if (!onlyCourier) {
+            final Result node = results.stream().filter(r -> r.peer.startsWith("node")).findFirst().orElseThrow();
+            final Result nats = results.stream().filter(r -> r.peer.startsWith("nats")).findFirst().orElseThrow();
             System.out.printf(Locale.ROOT, "%ncourier / node ws: %.2f   courier / nats-server: %.2f%n",
-                              courier.deliveredPerSecond / results.get(1).deliveredPerSecond,
-                              courier.deliveredPerSecond / results.get(2).deliveredPerSecond);
+                              courier.deliveredPerSecond / node.deliveredPerSecond,
+                              courier.deliveredPerSecond / nats.deliveredPerSecond);
         }
         System.exit(0);
     }
 
-    /** This project's gateway, started as its own process from gateway/target/gateway.jar. */
-    private static Result courier(int subscribers, int messages) throws Exception {
+    /**
+     * This project's gateway, started as its own process from gateway/target/gateway.jar, with
+     * WebSocket subscribers or gRPC ones.
+     */
+    private static Result courier(int subscribers, int messages, boolean grpcSubscribers) throws Exception {
         final int port = 18900;
         final Path data = Files.createTempDirectory("bench-courier");
         final Process server = startGateway(port, data);
@@ -144,9 +161,11 @@ public final class Bench {
                     .replaceAll(".*\"token\":\"([^\"]+)\".*", "$1");
             final long heapBefore = heapAfterGc(server.pid(), port);
             final Recorder recorder = new Recorder(subscribers, messages);
-            final List<Socket> sockets = openSockets(subscribers, URI.create(
-                    "ws://127.0.0.1:" + port + "/streams/Streams/Subscribe?topic=bench&token=" +
-                    URLEncoder.encode(token, StandardCharsets.UTF_8)), recorder);
+            final List<Socket> sockets = grpcSubscribers
+                    ? openStreams(subscribers, port, token, recorder)
+                    : openSockets(subscribers, URI.create(
+                            "ws://127.0.0.1:" + port + "/streams/Streams/Subscribe?topic=bench&token=" +
+                            URLEncoder.encode(token, StandardCharsets.UTF_8)), recorder);
             final long heapAfter = heapAfterGc(server.pid(), port);
             final ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
             final StreamsGrpc.StreamsStub streams = StreamsGrpc.newStub(channel);
@@ -170,7 +189,8 @@ public final class Bench {
                                     }
                                 });
             };
-            final Result result = run("courier gateway (ws)", recorder, publisher, server.pid());
+            final Result result = run(grpcSubscribers ? "courier gateway (grpc)" : "courier gateway (ws)",
+                                      recorder, publisher, server.pid());
             result.heapPerSubscriber = (heapAfter - heapBefore) / subscribers;
             sockets.forEach(Socket::abort);
             channel.shutdownNow();
@@ -426,6 +446,41 @@ public final class Bench {
             sockets.add(socket.join()::abort);
         }
         return sockets;
+    }
+
+    /** Opens gRPC Subscribe streams, spread over 10 channels. */
+    private static List<Socket> openStreams(int count, int port, String token, Recorder recorder) {
+        final List<ManagedChannel> channels = new ArrayList<>();
+        for (int c = 0; c < 10; c++) {
+            channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build());
+        }
+        final SubscribeRequest request = SubscribeRequest.newBuilder().setTopic("bench").setToken(token).build();
+        final List<Socket> streams = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            final int subscriber = i;
+            final List<ClientCallStreamObserver<?>> call = new ArrayList<>(1);
+            StreamsGrpc.newStub(channels.get(i % channels.size())).subscribe(
+                    request, new ClientResponseObserver<SubscribeRequest, Message>() {
+                        @Override
+                        public void beforeStart(ClientCallStreamObserver<SubscribeRequest> requestStream) {
+                            call.add(requestStream);
+                        }
+
+                        @Override
+                        public void onNext(Message message) {
+                            recorder.received(subscriber, message.getMessage());
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {}
+
+                        @Override
+                        public void onCompleted() {}
+                    });
+            streams.add(() -> call.get(0).cancel("done", null));
+        }
+        streams.add(() -> channels.forEach(ManagedChannel::shutdownNow));
+        return streams;
     }
 
     /** A subscriber's open socket. */
