@@ -3,11 +3,12 @@ package dev.courier.gateway;
 import static java.util.Objects.requireNonNull;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 import com.google.protobuf.Descriptors;
 
-import dev.courier.streams.SharedBytes;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -37,8 +38,11 @@ final class GrpcForwarder {
 
         @Override
         public byte[] parse(InputStream stream) {
-            // A message Streams serialized once for all its subscribers arrives as that array.
-            return SharedBytes.read(stream);
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     };
 

@@ -6,9 +6,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 
 import dev.courier.proto.streams.Message;
@@ -23,17 +28,15 @@ import dev.courier.streams.bus.LoopFanout;
 import dev.courier.streams.bus.Outbox;
 
 import io.grpc.BindableService;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The Streams service. A published message is serialized once, published on the bus, and written
- * as those same bytes to every subscriber of its topic; each subscriber has a bounded queue, and
+ * The Streams service. A published message is serialized once and published on the bus; a node
+ * reads each payload once for all its gRPC subscribers of the topic, and hands the bytes as they
+ * are to its other subscribers (the gateway's WebSockets). Each subscriber has a bounded queue, and
  * one that stops reading is ended with RESOURCE_EXHAUSTED ({@code SLOW_CONSUMER}) while the others
  * go on. Publishing never waits for a subscriber.
  *
@@ -45,6 +48,8 @@ import io.grpc.stub.StreamObserver;
  * }</pre>
  */
 public final class Streams implements StreamsGrpc.AsyncService, BindableService {
+
+    private static final Logger logger = LoggerFactory.getLogger(Streams.class);
 
     /** Returns a new builder. */
     public static Builder builder() {
@@ -58,6 +63,9 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
     private final BooleanSupplier callerHasKey;
     private final int subscriberQueueSize;
     private final LoopFanout loops;
+    // Subscribers of a topic read the same payloads at slightly different times: room for the
+    // recent thousands keeps one reading per payload even when they lag apart.
+    private final AtomicReferenceArray<Parsed> parsed = new AtomicReferenceArray<>(4096);
 
     private Streams(Builder builder) {
         bus = requireNonNull(builder.bus, "bus");
@@ -74,26 +82,7 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
 
     @Override
     public ServerServiceDefinition bindService() {
-        // Subscribe writes each message as the bytes it was published as, serialized once for all.
-        final ServerServiceDefinition generated = StreamsGrpc.bindService(this);
-        final MethodDescriptor<SubscribeRequest, byte[]> subscribe =
-                StreamsGrpc.getSubscribeMethod().toBuilder(StreamsGrpc.getSubscribeMethod().getRequestMarshaller(),
-                                                           SharedBytes.MARSHALLER)
-                           .build();
-        final ServiceDescriptor descriptor =
-                ServiceDescriptor.newBuilder(StreamsGrpc.SERVICE_NAME)
-                                 .setSchemaDescriptor(StreamsGrpc.getServiceDescriptor().getSchemaDescriptor())
-                                 .addMethod(StreamsGrpc.getPublishMethod())
-                                 .addMethod(subscribe)
-                                 .addMethod(StreamsGrpc.getTokenMethod())
-                                 .build();
-        return ServerServiceDefinition.builder(descriptor)
-                                      .addMethod(generated.getMethod(StreamsGrpc.getPublishMethod()
-                                                                                .getFullMethodName()))
-                                      .addMethod(generated.getMethod(StreamsGrpc.getTokenMethod()
-                                                                                .getFullMethodName()))
-                                      .addMethod(subscribe, ServerCalls.asyncServerStreamingCall(this::subscribeShared))
-                                      .build();
+        return StreamsGrpc.bindService(this);
     }
 
     @Override
@@ -148,10 +137,10 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
         out.onCompleted();
     }
 
-    /** Subscribe, writing each message as the bytes it was published as. */
-    void subscribeShared(SubscribeRequest req, StreamObserver<byte[]> responseObserver) {
-        final ServerCallStreamObserver<byte[]> out = (ServerCallStreamObserver<byte[]>) responseObserver;
-        final Outbox<byte[]> outbox = new Outbox<>(out, subscriberQueueSize, StreamsError.SLOW_CONSUMER.toException());
+    @Override
+    public void subscribe(SubscribeRequest req, StreamObserver<Message> responseObserver) {
+        final ServerCallStreamObserver<Message> out = (ServerCallStreamObserver<Message>) responseObserver;
+        final Outbox<Message> outbox = new Outbox<>(out, subscriberQueueSize, StreamsError.SLOW_CONSUMER.toException());
         out.setOnCancelHandler(outbox::cancelled);
         out.setOnReadyHandler(outbox::drain);
         final String ns = namespace.get();
@@ -163,7 +152,10 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
         outbox.subscribed(bus.subscribe(subscribedSubject(req, ns), new Bus.Listener() {
             @Override
             public void onPayload(byte[] payload) {
-                outbox.offer(payload);
+                final Message message = parsed(payload);
+                if (message != null) {
+                    outbox.offer(message);
+                }
             }
 
             @Override
@@ -172,6 +164,33 @@ public final class Streams implements StreamsGrpc.AsyncService, BindableService 
             }
         }));
     }
+
+    /**
+     * The message a payload holds, read once for every subscriber it reaches here: the bus hands
+     * one array to all of a node's subscribers of a topic, and gRPC writes a message object with
+     * protobuf's own serializer straight into the stream's buffer (which costs less than copying
+     * the bytes through a stream). Null, and logged, for bytes that are not a message, which only
+     * a publisher other than this service can put on the bus.
+     */
+    private Message parsed(byte[] payload) {
+        final int slot = System.identityHashCode(payload) & (parsed.length() - 1);
+        final Parsed cached = parsed.get(slot);
+        if (cached != null && cached.payload == payload) {
+            return cached.message;
+        }
+        final Message message;
+        try {
+            message = Message.parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+            logger.warn("A payload on the bus is not a streams.Message; it was not delivered: {}", e.getMessage());
+            return null;
+        }
+        parsed.set(slot, new Parsed(payload, message));
+        return message;
+    }
+
+    /** A payload from the bus and the message it holds. */
+    private record Parsed(byte[] payload, Message message) {}
 
     /**
      * Subscribes a subscriber that lives on an event loop, for a transport other than gRPC (the

@@ -182,6 +182,22 @@ class SubscribeTest {
         assertEquals(List.of("after"), texts(subscriber.messages()));
     }
 
+    @Test
+    void subscribePassesOverABusPayloadThatIsNoMessageAndGoesOn() throws Exception {
+        final Subscriber subscriber = Subscriber.reading();
+        streams.subscribe(BACKEND, TOPIC, subscriber);
+        streams.bus().awaitSubscribed(1);
+
+        // What another publisher on a shared NATS could put on the subject: field 1 with a
+        // length past the end.
+        streams.bus().publish("streams.default." + TOPIC, new byte[] { 1 << 3 | 2, 100, 'x' });
+        streams.publish(BACKEND, TOPIC, "after");
+
+        subscriber.awaitReceived(1);
+        assertEquals(List.of("after"), texts(subscriber.messages()));
+        assertFalse(subscriber.hasEnded());
+    }
+
     static List<String> texts(List<Message> messages) {
         return messages.stream().map(Message::getMessage).toList();
     }
