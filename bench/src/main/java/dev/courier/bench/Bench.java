@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -138,11 +140,11 @@ public final class Bench {
         }
         final Result courier = results.get(0);
         if (!onlyCourier) {
-            final Result node = results.stream().filter(r -> r.peer.startsWith("node")).findFirst().orElseThrow();
-            final Result nats = results.stream().filter(r -> r.peer.startsWith("nats")).findFirst().orElseThrow();
-            System.out.printf(Locale.ROOT, "%ncourier / node ws: %.2f   courier / nats-server: %.2f%n",
-                              courier.deliveredPerSecond / node.deliveredPerSecond,
-                              courier.deliveredPerSecond / nats.deliveredPerSecond);
+            System.out.println();
+            for (Result peer : results.subList(1, results.size())) {
+                System.out.printf(Locale.ROOT, "courier / %s: %.2f%n", peer.peer,
+                                  courier.deliveredPerSecond / peer.deliveredPerSecond);
+            }
         }
         System.exit(0);
     }
@@ -400,7 +402,9 @@ public final class Bench {
                     }
 
                     @Override
-                    public void onError(Throwable cause) {}
+                    public void onError(Throwable cause) {
+                        recorder.lost(cause);
+                    }
 
                     @Override
                     public void onComplete() {}
@@ -571,6 +575,8 @@ public final class Bench {
         private final boolean[] joined;
         private final AtomicLong delivered = new AtomicLong();
         private final AtomicLong lastReceive = new AtomicLong();
+        private final AtomicInteger lostSockets = new AtomicInteger();
+        private final AtomicReference<Throwable> firstLoss = new AtomicReference<>();
         /** Stamped messages received before measuring began: the warm-up flood. */
         private final AtomicLong unmeasured = new AtomicLong();
         private volatile boolean measuring;
@@ -646,11 +652,24 @@ public final class Bench {
             return lastReceive.get();
         }
 
+        /** A subscriber's socket failed: the run cannot deliver everything, and stops. */
+        void lost(Throwable cause) {
+            if (successor != null) {
+                successor.lost(cause);
+                return;
+            }
+            lostSockets.incrementAndGet();
+            firstLoss.compareAndSet(null, cause);
+        }
+
         void awaitAll(Duration timeout) throws InterruptedException {
             final long deadline = System.nanoTime() + timeout.toNanos();
             while (delivered.get() < expected()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("only " + delivered.get() + " of " + expected() + " delivered");
+                if (lostSockets.get() > 0 || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "only " + delivered.get() + " of " + expected() + " delivered" +
+                            (lostSockets.get() > 0 ? "; " + lostSockets.get() + " sockets failed, the first with " +
+                                                     firstLoss.get() : ""));
                 }
                 TimeUnit.MILLISECONDS.sleep(2);
             }
@@ -659,7 +678,7 @@ public final class Bench {
         void awaitUnmeasured(long count, Duration timeout) throws InterruptedException {
             final long deadline = System.nanoTime() + timeout.toNanos();
             while (unmeasured.get() < count) {
-                if (System.nanoTime() > deadline) {
+                if (lostSockets.get() > 0 || System.nanoTime() > deadline) {
                     throw new IllegalStateException("only " + unmeasured.get() + " of " + count +
                                                     " warm-up messages delivered");
                 }
