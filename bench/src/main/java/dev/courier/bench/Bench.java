@@ -47,6 +47,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
@@ -75,10 +77,17 @@ public final class Bench {
     private static final int PACED_SECONDS = 10;
     static final int CORES = Runtime.getRuntime().availableProcessors();
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    /** The subscribers' sockets: a connection each, never timed out while they listen. */
-    private static final ClientFactory socketClients = ClientFactory.builder()
-                                                                    .idleTimeoutMillis(0)
-                                                                    .build();
+    /**
+     * The subscribers' sockets: a connection each, never timed out while they listen. Each read
+     * takes up to 64 KiB, not the few bytes Netty's adaptive reads shrink to on a quiet socket:
+     * Armeria's WebSocket decoder misreads a 16-bit frame length split between two reads, and
+     * small reads split frames all the time.
+     */
+    private static final ClientFactory socketClients =
+            ClientFactory.builder()
+                         .idleTimeoutMillis(0)
+                         .channelOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(64 * 1024))
+                         .build();
 
     private Bench() {}
 
