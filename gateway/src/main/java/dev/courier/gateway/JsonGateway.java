@@ -43,8 +43,10 @@ import io.grpc.Status;
  * {@code /{package}/{Method}} where the service is named like its package ({@code /chat/New}), and
  * {@code /protobuf/Streams/{Method}} for Threads, as older documentation wrote it.
  *
- * <p>Transcoding is driven by descriptors alone: each request becomes a {@link DynamicMessage}
- * sent through a gRPC {@link Channel}, so the services may live in this process or elsewhere.
+ * <p>Transcoding is driven by descriptors: each request becomes a message (of its generated class
+ * when the service runs in this process, else a {@link DynamicMessage}) sent through a gRPC
+ * {@link Channel}, so the services may live in this process or elsewhere. Replies are printed by
+ * {@link JsonPrinter}.
  */
 final class JsonGateway implements HttpService {
 
