@@ -15,12 +15,12 @@ import com.linecorp.armeria.server.ServiceRequestContext;
  * protocol=h2c status=200 grpc=0 ms=3}. Never headers or query strings, which may carry keys and
  * tokens. Failed requests are logged at WARN; with {@code all}, every request at INFO.
  */
-final class AccessLog implements DecoratingHttpServiceFunction {
+public final class AccessLog implements DecoratingHttpServiceFunction {
 
     private static final Logger logger = LoggerFactory.getLogger("courier.access");
 
     /** Which requests are logged. */
-    enum Mode {
+    public enum Mode {
         /** None. */
         OFF,
         /** Those that failed: HTTP status 400 and above, or a gRPC status other than OK. */

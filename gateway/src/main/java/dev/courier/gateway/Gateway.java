@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,7 +121,20 @@ public final class Gateway implements AutoCloseable {
      * @throws GatewayStartException if the data directory, the database or the port cannot be used
      */
     public static Gateway start(GatewayConfig config) {
+        return start(config, routes -> {});
+    }
+
+    /**
+     * As {@link #start(GatewayConfig)}, with routes of an application that embeds the gateway:
+     * {@code routes} may add services to the server, which are then served on the same port and
+     * behind the same decorators (metrics, access log, error handler, request size limit). Their
+     * paths win over the JSON gateway's catch-all.
+     *
+     * @throws GatewayStartException if the data directory, the database or the port cannot be used
+     */
+    public static Gateway start(GatewayConfig config, Consumer<? super ServerBuilder> routes) {
         requireNonNull(config, "config");
+        requireNonNull(routes, "routes");
         final Optional<ApiKeys> keys = apiKeys(config);
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         final HikariDataSource dataSource = openDatabase(config, metrics);
@@ -191,7 +205,8 @@ public final class Gateway implements AutoCloseable {
                                          WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
                                          Optional.ofNullable(streams),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
-                                                          config.maxRequestBytes()));
+                                                          config.maxRequestBytes()),
+                                         routes);
             server.start().join();
             return new Gateway(server, inProcessServer, inProcessChannel, remotes, storeExecutor, dataSource, bus);
         } catch (RuntimeException | IOException e) {
@@ -214,7 +229,8 @@ public final class Gateway implements AutoCloseable {
                                  PrometheusMeterRegistry metrics, HikariDataSource dataSource, Bus bus,
                                  List<ServerServiceDefinition> services, Channel channel,
                                  JsonGateway json, WebSocketBridge webSockets,
-                                 Optional<Streams> localStreams, ConnectBridge connect) {
+                                 Optional<Streams> localStreams, ConnectBridge connect,
+                                 Consumer<? super ServerBuilder> routes) {
         final ServerBuilder sb = Server.builder();
         if (GatewayConfig.LOOPBACK.equals(config.host())) {
             sb.localPort(config.port(), SessionProtocol.HTTP);
@@ -295,6 +311,7 @@ public final class Gateway implements AutoCloseable {
         sb.service("/metrics", adminOnly(keys, (ctx, req) -> HttpResponse.of(
                 HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape())));
         sb.service("/health", HealthCheckService.builder().checkers(storeHealth, busHealth).build());
+        routes.accept(sb);
         sb.service("/", (ctx, req) -> HttpResponse.ofRedirect("/docs/"));
         sb.serviceUnder("/", json);
         return sb.build();

@@ -11,6 +11,9 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import com.linecorp.armeria.server.ServerBuilder;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -44,6 +47,11 @@ final class RunningGateway implements AutoCloseable {
 
     static RunningGateway start(GatewayConfig config) {
         return new RunningGateway(Gateway.start(config), config.dataDir());
+    }
+
+    /** Starts a gateway with the given settings and an embedding application's routes. */
+    static RunningGateway start(GatewayConfig config, Consumer<? super ServerBuilder> routes) {
+        return new RunningGateway(Gateway.start(config, routes), config.dataDir());
     }
 
     URI uri(String path) {
