@@ -76,6 +76,8 @@ public final class Bench {
     private static final int PACED_DELIVERIES = 20_000;
     private static final int PACED_SECONDS = 10;
     static final int CORES = Runtime.getRuntime().availableProcessors();
+    /** Each gateway's --stream-queue-size: a flood must not end its subscribers as slow readers. */
+    static final int STREAM_QUEUE_SIZE = 100_000;
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /**
      * The subscribers' sockets: a connection each, never timed out while they listen. Each read
@@ -214,6 +216,16 @@ public final class Bench {
 
     /** Starts gateway/target/gateway.jar with -Xmx2g and the flags in BENCH_SERVER_OPTS. */
     static Process startGateway(int port, Path data) throws IOException {
+        return startServer(List.of("-jar", "gateway/target/gateway.jar", "--host", "127.0.0.1", "--port",
+                                   String.valueOf(port), "--data-dir", data.toString(), "--stream-queue-size",
+                                   String.valueOf(STREAM_QUEUE_SIZE), "--access-log", "off"));
+    }
+
+    /**
+     * Starts a JVM with {@code -Xmx2g}, the flags in {@code BENCH_SERVER_OPTS}, and the given
+     * launch arguments; its output is discarded.
+     */
+    static Process startServer(List<String> launch) throws IOException {
         final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
         // Extra JVM flags for the server, e.g. to record a profile: BENCH_SERVER_OPTS=-XX:StartFlightRecording=…
@@ -221,9 +233,7 @@ public final class Bench {
         if (serverOptions != null && !serverOptions.isBlank()) {
             command.addAll(List.of(serverOptions.trim().split("\\s+")));
         }
-        command.addAll(List.of("-jar", "gateway/target/gateway.jar", "--host", "127.0.0.1", "--port",
-                               String.valueOf(port), "--data-dir", data.toString(), "--stream-queue-size", "100000",
-                               "--access-log", "off"));
+        command.addAll(launch);
         return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                                           .redirectErrorStream(true).start();
     }

@@ -4,8 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,12 +34,20 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * What the JSON gateway costs: Threads.CreateMessage and ListMessages at concurrency 1, 16 and
- * 64, as JSON POSTs through the gateway and as gRPC on the same port, beside {@code GET /health}
- * on the same server (the ceiling of the HTTP stack: no service, no database).
+ * 64, as JSON POSTs through the gateway and as gRPC on the same port, beside two calls that do
+ * no work on the same server: a JSON POST answered {@code {}} ({@link CeilingGateway}, the
+ * ceiling of the stack for a JSON call) and {@code GET /health} (no body either way).
  */
 final class GatewayOverhead {
 
-    private static final long SECONDS_PER_CELL = 5;
+    private static final long SECONDS_PER_CELL = 4;
+    private static final long WARM_UP_SECONDS = 2;
+    private static final String HEALTH = "GET /health";
+    private static final String EMPTY = "empty JSON endpoint";
+    private static final String CREATE_JSON = "CreateMessage JSON";
+    private static final String CREATE_GRPC = "CreateMessage gRPC";
+    private static final String LIST_JSON = "ListMessages JSON";
+    private static final String LIST_GRPC = "ListMessages gRPC";
     private static final int[] CONCURRENCY = {1, 16, 64};
 
     private GatewayOverhead() {}
@@ -44,7 +55,10 @@ final class GatewayOverhead {
     static void run() throws Exception {
         final int port = 18910;
         final Path data = Files.createTempDirectory("bench-gateway");
-        final Process server = Bench.startGateway(port, data);
+        final Process server = Bench.startServer(List.of(
+                "-cp", Path.of(CeilingGateway.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                           .toString(),
+                CeilingGateway.class.getName(), String.valueOf(port), data.toString()));
         final WebClient http = WebClient.builder("http://127.0.0.1:" + port)
                                         .factory(ClientFactory.builder().maxNumEventLoopsPerEndpoint(2).build())
                                         .maxResponseLength(0)
@@ -56,40 +70,41 @@ final class GatewayOverhead {
             final String conversation = ThreadsGrpc.newBlockingStub(channel).createConversation(
                     CreateConversationRequest.newBuilder().setGroupId("bench").setTopic("overhead").build())
                                                    .getConversation().getId();
-            for (int i = 0; i < 200; i++) {
-                threads.createMessage(message(conversation)).get();
-            }
             final long pid = server.pid();
             final String jsonUrl = "/threads/Threads/";
             final String createBody = "{\"conversation_id\":\"" + conversation +
                                       "\",\"author_id\":\"bench\",\"text\":\"hello from the benchmark\"}";
             final String listBody = "{\"conversation_id\":\"" + conversation + "\",\"limit\":25}";
+            final Map<String, Supplier<CompletableFuture<?>>> calls = new LinkedHashMap<>();
+            calls.put(HEALTH, () -> http.get("/health").aggregate().thenApply(response -> response.status()));
+            calls.put(EMPTY, () -> post(http, CeilingGateway.EMPTY_PATH, createBody));
+            calls.put(CREATE_JSON, () -> post(http, jsonUrl + "CreateMessage", createBody));
+            calls.put(CREATE_GRPC, () -> toFuture(threads.createMessage(message(conversation))));
+            calls.put(LIST_JSON, () -> post(http, jsonUrl + "ListMessages", listBody));
+            calls.put(LIST_GRPC, () -> toFuture(threads.listMessages(
+                    ListMessagesRequest.newBuilder().setConversationId(conversation)
+                                       .setLimit(Int32Value.of(25)).build())));
+            // Unmeasured, so that the first cells do not time the compilers of either JVM.
+            for (Supplier<CompletableFuture<?>> call : calls.values()) {
+                measure(pid, 16, call, WARM_UP_SECONDS);
+            }
             System.out.printf(Locale.ROOT, "%-34s %5s %10s %9s %9s %10s %10s%n", "call", "conc", "requests/s",
                               "p50 ms", "p99 ms", "server CPU", "client CPU");
             final List<String> rows = new ArrayList<>();
             for (int concurrency : CONCURRENCY) {
-                final Cell ceiling = measure(pid, concurrency, () -> http.get("/health").aggregate()
-                                                                         .thenApply(response -> response.status()));
-                print("empty endpoint (GET /health)", concurrency, ceiling);
-                final Cell jsonCreate =
-                        measure(pid, concurrency, () -> post(http, jsonUrl + "CreateMessage", createBody));
-                print("CreateMessage JSON", concurrency, jsonCreate);
-                final Cell grpcCreate =
-                        measure(pid, concurrency, () -> toFuture(threads.createMessage(message(conversation))));
-                print("CreateMessage gRPC", concurrency, grpcCreate);
-                final Cell jsonList = measure(pid, concurrency, () -> post(http, jsonUrl + "ListMessages", listBody));
-                print("ListMessages JSON", concurrency, jsonList);
-                final Cell grpcList = measure(pid, concurrency, () -> toFuture(threads.listMessages(
-                        ListMessagesRequest.newBuilder().setConversationId(conversation)
-                                           .setLimit(Int32Value.of(25)).build())));
-                print("ListMessages gRPC", concurrency, grpcList);
+                final Map<String, Cell> cells = new HashMap<>();
+                for (Map.Entry<String, Supplier<CompletableFuture<?>>> call : calls.entrySet()) {
+                    final Cell cell = measure(pid, concurrency, call.getValue());
+                    print(call.getKey(), concurrency, cell);
+                    cells.put(call.getKey(), cell);
+                }
                 rows.add(String.format(Locale.ROOT,
-                                       "concurrency %2d: CreateMessage JSON/empty %.2f, JSON/gRPC %.2f; " +
+                                       "concurrency %2d: empty JSON/health %.2f; " +
+                                       "CreateMessage JSON/empty %.2f, JSON/gRPC %.2f; " +
                                        "ListMessages JSON/empty %.2f, JSON/gRPC %.2f", concurrency,
-                                       jsonCreate.perSecond / ceiling.perSecond,
-                                       jsonCreate.perSecond / grpcCreate.perSecond,
-                                       jsonList.perSecond / ceiling.perSecond,
-                                       jsonList.perSecond / grpcList.perSecond));
+                                       ratio(cells, EMPTY, HEALTH), ratio(cells, CREATE_JSON, EMPTY),
+                                       ratio(cells, CREATE_JSON, CREATE_GRPC), ratio(cells, LIST_JSON, EMPTY),
+                                       ratio(cells, LIST_JSON, LIST_GRPC)));
             }
             System.out.println();
             rows.forEach(System.out::println);
@@ -98,6 +113,10 @@ final class GatewayOverhead {
             server.destroy();
             server.waitFor(20, TimeUnit.SECONDS);
         }
+    }
+
+    private static double ratio(Map<String, Cell> cells, String call, String base) {
+        return cells.get(call).perSecond / cells.get(base).perSecond;
     }
 
     private static CreateMessageRequest message(String conversation) {
