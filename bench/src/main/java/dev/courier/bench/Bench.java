@@ -95,18 +95,32 @@ public final class Bench {
 
     /** {@code fanout [subscribers] [messages]}, {@code gateway}, {@code chat} or {@code threads}. */
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && "gateway".equals(args[0])) {
-            GatewayOverhead.run();
-            System.exit(0);
+        final String scenario = args.length > 0 ? args[0] : "fanout";
+        if (!List.of("fanout", "gateway", "chat", "threads").contains(scenario)) {
+            System.err.println("usage: bench.jar fanout [subscribers] [messages] [courier|courier-grpc] | " +
+                               "gateway | chat | threads");
+            System.exit(2);
         }
-        if (args.length > 0 && "chat".equals(args[0])) {
-            ChatLatency.run(args);
-            System.exit(0);
+        Calibration.print("before");
+        switch (scenario) {
+            case "gateway":
+                GatewayOverhead.run();
+                break;
+            case "chat":
+                ChatLatency.run(args);
+                break;
+            case "threads":
+                ThreadsAtScale.run(args);
+                break;
+            default:
+                fanout(args);
         }
-        if (args.length > 0 && "threads".equals(args[0])) {
-            ThreadsAtScale.run(args);
-            System.exit(0);
-        }
+        System.out.println();
+        Calibration.print("after");
+        System.exit(0);
+    }
+
+    private static void fanout(String[] args) throws Exception {
         final int subscribers = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         final int messages = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         System.out.printf(Locale.ROOT, "Streams fan-out: %d subscribers, %d messages of %d bytes, %d cores%n%n",
@@ -157,7 +171,6 @@ public final class Bench {
                                   courier.deliveredPerSecond / peer.deliveredPerSecond);
             }
         }
-        System.exit(0);
     }
 
     /**
