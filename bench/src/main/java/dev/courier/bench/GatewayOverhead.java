@@ -1,5 +1,6 @@
 package dev.courier.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,7 +95,7 @@ final class GatewayOverhead {
             for (Supplier<CompletableFuture<?>> call : calls.values()) {
                 double best = 0;
                 for (int round = 0; round < WARM_UP_ROUNDS; round++) {
-                    final double rate = measure(pid, 16, call, 1).perSecond;
+                    final double rate = sample(pid, 16, call, 1).count();
                     if (round > 0 && rate < best * 1.05) {
                         break;
                     }
@@ -105,9 +106,19 @@ final class GatewayOverhead {
                               "p50 ms", "p99 ms", "server CPU", "client CPU", "server us/call");
             final List<String> rows = new ArrayList<>();
             for (int concurrency : CONCURRENCY) {
+                // Each cell is measured in one-second stretches taken in turn with the other
+                // calls', so that the machine slowing down for a while (it is shared) weighs on
+                // every call alike instead of on whichever cell it fell into.
+                final Map<String, List<Sample>> samples = new LinkedHashMap<>();
+                for (int stretch = 0; stretch < SECONDS_PER_CELL; stretch++) {
+                    for (Map.Entry<String, Supplier<CompletableFuture<?>>> call : calls.entrySet()) {
+                        samples.computeIfAbsent(call.getKey(), name -> new ArrayList<>())
+                               .add(sample(pid, concurrency, call.getValue(), 1));
+                    }
+                }
                 final Map<String, Cell> cells = new HashMap<>();
-                for (Map.Entry<String, Supplier<CompletableFuture<?>>> call : calls.entrySet()) {
-                    final Cell cell = measure(pid, concurrency, call.getValue());
+                for (Map.Entry<String, List<Sample>> call : samples.entrySet()) {
+                    final Cell cell = Cell.of(call.getValue());
                     print(call.getKey(), concurrency, cell);
                     cells.put(call.getKey(), cell);
                 }
@@ -161,21 +172,21 @@ final class GatewayOverhead {
     }
 
     /**
-     * Keeps {@code concurrency} calls in flight for a few seconds; records each call's latency
-     * and the CPU the server process and this generator used meanwhile.
+     * Keeps {@code concurrency} calls in flight for the given number of seconds; records each
+     * call's latency and the CPU the server process and this generator used meanwhile.
      */
-    static Cell measure(long serverPid, int concurrency, Supplier<CompletableFuture<?>> call) throws Exception {
-        return measure(serverPid, concurrency, call, SECONDS_PER_CELL);
-    }
-
-    /** As {@link #measure(long, int, Supplier)}, for the given number of seconds. */
     static Cell measure(long serverPid, int concurrency, Supplier<CompletableFuture<?>> call, long seconds)
             throws Exception {
+        return Cell.of(List.of(sample(serverPid, concurrency, call, seconds)));
+    }
+
+    private static Sample sample(long serverPid, int concurrency, Supplier<CompletableFuture<?>> call,
+                                 long seconds) throws IOException {
         final long serverCpuBefore = Bench.cpuNanos(serverPid);
         final long clientCpuBefore = Bench.clientCpuNanos();
         final long start = System.nanoTime();
         final long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        final long[] latencies = new long[4_000_000];
+        final long[] latencies = new long[(int) Math.min(4_000_000, seconds * 1_000_000)];
         final AtomicLong count = new AtomicLong();
         final AtomicBoolean failed = new AtomicBoolean();
         final CompletableFuture<?>[] loops = new CompletableFuture<?>[concurrency];
@@ -186,17 +197,9 @@ final class GatewayOverhead {
         }
         CompletableFuture.allOf(loops).join();
         final long elapsed = System.nanoTime() - start;
-        final int n = (int) Math.min(count.get(), latencies.length);
-        final long[] sorted = Arrays.copyOf(latencies, n);
-        Arrays.sort(sorted);
-        final Cell cell = new Cell();
-        cell.perSecond = count.get() / (elapsed / 1e9);
-        cell.p50 = Bench.percentile(sorted, 0.50);
-        cell.p99 = Bench.percentile(sorted, 0.99);
-        cell.p999 = Bench.percentile(sorted, 0.999);
-        cell.serverCpu = (double) (Bench.cpuNanos(serverPid) - serverCpuBefore) / elapsed / Bench.CORES;
-        cell.clientCpu = (double) (Bench.clientCpuNanos() - clientCpuBefore) / elapsed / Bench.CORES;
-        return cell;
+        return new Sample(count.get(), elapsed, Bench.cpuNanos(serverPid) - serverCpuBefore,
+                          Bench.clientCpuNanos() - clientCpuBefore,
+                          Arrays.copyOf(latencies, (int) Math.min(count.get(), latencies.length)));
     }
 
     private static void next(Supplier<CompletableFuture<?>> call, long end, long[] latencies, AtomicLong count,
@@ -226,6 +229,10 @@ final class GatewayOverhead {
                           cell.serverCpu * Bench.CORES * 1e6 / cell.perSecond);
     }
 
+    /** One stretch of calls: how many, over how long, the CPU each side used, each call's latency. */
+    private record Sample(long count, long elapsedNanos, long serverCpuNanos, long clientCpuNanos,
+                          long[] latencies) {}
+
     /** One measured cell: calls a second, latency in milliseconds, CPU as a share of all cores. */
     static final class Cell {
         double perSecond;
@@ -234,5 +241,32 @@ final class GatewayOverhead {
         double p999;
         double serverCpu;
         double clientCpu;
+
+        /** The cell of one or more stretches of the same call, as if they had been one. */
+        static Cell of(List<Sample> samples) {
+            long count = 0;
+            long elapsed = 0;
+            long serverCpu = 0;
+            long clientCpu = 0;
+            final long[] sorted = new long[samples.stream().mapToInt(sample -> sample.latencies().length).sum()];
+            int at = 0;
+            for (Sample sample : samples) {
+                count += sample.count();
+                elapsed += sample.elapsedNanos();
+                serverCpu += sample.serverCpuNanos();
+                clientCpu += sample.clientCpuNanos();
+                System.arraycopy(sample.latencies(), 0, sorted, at, sample.latencies().length);
+                at += sample.latencies().length;
+            }
+            Arrays.sort(sorted);
+            final Cell cell = new Cell();
+            cell.perSecond = count / (elapsed / 1e9);
+            cell.p50 = Bench.percentile(sorted, 0.50);
+            cell.p99 = Bench.percentile(sorted, 0.99);
+            cell.p999 = Bench.percentile(sorted, 0.999);
+            cell.serverCpu = (double) serverCpu / elapsed / Bench.CORES;
+            cell.clientCpu = (double) clientCpu / elapsed / Bench.CORES;
+            return cell;
+        }
     }
 }
