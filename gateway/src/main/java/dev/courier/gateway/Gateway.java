@@ -128,7 +128,8 @@ public final class Gateway implements AutoCloseable {
      * As {@link #start(GatewayConfig)}, with routes of an application that embeds the gateway:
      * {@code routes} may add services to the server, which are then served on the same port and
      * behind the same decorators (metrics, access log, error handler, request size limit). Their
-     * paths win over the JSON gateway's catch-all.
+     * paths win over the JSON gateway's catch-all. API keys are not checked for them: the
+     * application decides who may call its own routes.
      *
      * @throws GatewayStartException if the data directory, the database or the port cannot be used
      */
