@@ -279,7 +279,9 @@ public final class Gateway implements AutoCloseable {
         sb.maxRequestLength(config.maxRequestBytes())
           // Streams live as long as their clients; unary calls end by themselves.
           .requestTimeoutMillis(0)
-          .errorHandler(new MicroErrorHandler(config.maxRequestBytes()));
+          .errorHandler(new MicroErrorHandler(config.maxRequestBytes()))
+          // Answers completed on store threads leave in one write per run of the event loop.
+          .childChannelPipelineCustomizer(FlushBatching::install);
 
         final var grpc = GrpcService.builder();
         services.forEach(grpc::addService);

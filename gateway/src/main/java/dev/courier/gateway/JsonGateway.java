@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
@@ -28,6 +29,8 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.util.Exceptions;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+
+import io.netty.channel.EventLoop;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -53,6 +56,8 @@ final class JsonGateway implements HttpService {
     private static final JsonFormat.Parser parser = JsonFormat.parser();
 
     private final Map<String, Route> routes;
+    /** Per event loop, how answers completed on other threads reach it. */
+    private final Map<EventLoop, LoopHandoff> handoffs = new ConcurrentHashMap<>();
 
     private JsonGateway(Map<String, Route> routes) {
         this.routes = routes;
@@ -125,15 +130,25 @@ final class JsonGateway implements HttpService {
             if (cause != null) {
                 response.complete(aggregationFailure(cause));
             } else {
-                call(route, req.headers(), body, response);
+                call(route, req.headers(), body, response, handoff(ctx.eventLoop().withoutContext()));
             }
             return null;
         });
         return HttpResponse.of(response);
     }
 
+    private LoopHandoff handoff(EventLoop loop) {
+        final LoopHandoff handoff = handoffs.get(loop);
+        return handoff != null ? handoff : handoffs.computeIfAbsent(loop, LoopHandoff::new);
+    }
+
+    /**
+     * Calls the method and completes {@code response} with its answer, printed on the thread the
+     * call ends on (a store thread, for most) and handed to the request's event loop with the
+     * other answers that thread completes meanwhile.
+     */
     private static void call(Route route, RequestHeaders headers, AggregatedHttpRequest body,
-                             CompletableFuture<HttpResponse> response) {
+                             CompletableFuture<HttpResponse> response, LoopHandoff loop) {
         final Message.Builder request = route.request.newBuilderForType();
         final String json = body.contentUtf8();
         if (!json.isBlank()) {
@@ -157,15 +172,16 @@ final class JsonGateway implements HttpService {
 
             @Override
             public void onClose(Status status, Metadata trailers) {
+                final HttpResponse answer;
                 if (!status.isOk()) {
                     final MicroError.Described error = MicroError.describe(status, trailers);
-                    response.complete(MicroError.of(error.httpStatus(), error.id(), error.detail()));
+                    answer = MicroError.of(error.httpStatus(), error.id(), error.detail());
                 } else if (reply == null) {
-                    response.complete(MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL",
-                                                    "The service sent no response"));
+                    answer = MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "The service sent no response");
                 } else {
-                    response.complete(print(route.printer, reply));
+                    answer = print(route.printer, reply);
                 }
+                loop.execute(() -> response.complete(answer));
             }
         }, RequestMetadata.of(headers));
         call.request(2);
