@@ -14,8 +14,10 @@ import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -93,6 +95,16 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 public final class Gateway implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(Gateway.class);
+
+    /** On stop, in-flight requests get this long to finish, after a short quiet period. */
+    private static final Duration GRACEFUL_STOP = Duration.ofSeconds(10);
+    private static final Duration QUIET_PERIOD = Duration.ofMillis(200);
+    /**
+     * How long {@link #close()} waits for the server to stop, beyond its graceful period, before it
+     * closes the store anyway: a stop that never ends must not keep the process (and its port)
+     * alive past a SIGTERM.
+     */
+    private static final Duration STOP_LIMIT = GRACEFUL_STOP.plusSeconds(5);
 
     private final Server server;
     private final io.grpc.Server inProcessServer;
@@ -275,7 +287,7 @@ public final class Gateway implements AutoCloseable {
           // Requests, errors and latency per service, method and protocol (gRPC, HTTP, WebSocket).
           .decorator(MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("courier.requests")))
           // On stop: a short quiet period, then in-flight requests get up to ten seconds to finish.
-          .gracefulShutdownTimeoutMillis(200, 10_000);
+          .gracefulShutdownTimeoutMillis(QUIET_PERIOD.toMillis(), GRACEFUL_STOP.toMillis());
         sb.maxRequestLength(config.maxRequestBytes())
           // Streams live as long as their clients; unary calls end by themselves.
           .requestTimeoutMillis(0)
@@ -480,6 +492,25 @@ public final class Gateway implements AutoCloseable {
         return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
+    /**
+     * Waits for the server's stop to complete, at most {@code limit}; returns whether it did. A stop
+     * that fails has still ended.
+     */
+    static boolean awaitStop(CompletableFuture<?> stop, Duration limit) {
+        try {
+            stop.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            logger.warn("The server stopped with an error", e.getCause());
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** The bus of this process. */
     Bus bus() {
         return bus;
@@ -496,7 +527,9 @@ public final class Gateway implements AutoCloseable {
         // Streams end first, each with a clear UNAVAILABLE status, so the graceful stop below waits
         // only for unary requests in flight.
         bus.close();
-        server.stop().join();
+        if (!awaitStop(server.stop(), STOP_LIMIT)) {
+            logger.warn("The server did not stop within {} s; closing the store anyway", STOP_LIMIT.toSeconds());
+        }
         inProcessChannel.shutdown();
         inProcessServer.shutdown();
         remotes.forEach(ManagedChannel::shutdown);
