@@ -227,7 +227,7 @@ public final class Bench {
         }
     }
 
-    /** Starts gateway/target/gateway.jar with -Xmx2g and the flags in BENCH_SERVER_OPTS. */
+    /** Starts gateway/target/gateway.jar with a 2 GB heap and the flags in BENCH_SERVER_OPTS. */
     static Process startGateway(int port, Path data) throws IOException {
         return startServer(List.of("-jar", "gateway/target/gateway.jar", "--host", "127.0.0.1", "--port",
                                    String.valueOf(port), "--data-dir", data.toString(), "--stream-queue-size",
@@ -235,12 +235,15 @@ public final class Bench {
     }
 
     /**
-     * Starts a JVM with {@code -Xmx2g}, the flags in {@code BENCH_SERVER_OPTS}, and the given
+     * Starts a JVM with {@code -Xms2g -Xmx2g}, the flags in {@code BENCH_SERVER_OPTS}, and the given
      * launch arguments; its output is discarded.
      */
     static Process startServer(List<String> launch) throws IOException {
+        // The whole heap from the start: the idle-heap measurement's full collections would
+        // otherwise shrink it to under 100 MB, and the runs after it would pay a young
+        // collection every few seconds, each a pause of 10-30 ms in the latency figures.
         final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms2g", "-Xmx2g"));
         // Extra JVM flags for the server, e.g. to record a profile: BENCH_SERVER_OPTS=-XX:StartFlightRecording=…
         final String serverOptions = System.getenv("BENCH_SERVER_OPTS");
         if (serverOptions != null && !serverOptions.isBlank()) {
