@@ -24,7 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.Descriptors.ServiceDescriptor;
-import com.google.protobuf.Message;
 import com.zaxxer.hikari.HikariConfig;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -77,7 +76,8 @@ import dev.courier.threads.store.JdbcThreadStore;
 
 import io.grpc.BindableService;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Channel;
@@ -198,8 +198,10 @@ public final class Gateway implements AutoCloseable {
                     ? streams.bindService()
                     : remote(StreamsGrpc.getServiceDescriptor(), config.streamsAddr().get(), remotes));
 
-            // JSON and Connect requests reach the services through an in-process gRPC server, so
-            // they meet the same validation, interceptors and status handling as gRPC clients.
+            // Connect requests, WebSockets and JSON calls to forwarded services reach the services
+            // through an in-process gRPC server, so they meet the same validation, interceptors
+            // and status handling as gRPC clients; JSON calls to the services here go straight to
+            // the same handlers, behind the same interceptor (LocalCall).
             final String inProcessName = "gateway-" + UUID.randomUUID();
             final InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName)
                                                                            .directExecutor();
@@ -213,8 +215,7 @@ public final class Gateway implements AutoCloseable {
 
             final List<ServiceDescriptor> contracts = Contracts.services();
             final Server server = server(config, keys, auth, metrics, dataSource, bus, services, inProcessChannel,
-                                         JsonGateway.of(contracts, inProcessChannel,
-                                                        generatedMessages(inProcessServer.getServices())),
+                                         JsonGateway.of(contracts, inProcessChannel, localMethods(services, auth)),
                                          WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
                                          Optional.ofNullable(streams),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
@@ -365,27 +366,19 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The generated request and response classes of each method served here, by full method name,
-     * for methods whose marshallers know them (the local services' do; forwarded ones do not).
+     * The methods of the services in this process, by full method name, with the interceptor the
+     * in-process server applies to every call: what the JSON gateway calls directly. Forwarded
+     * services are among them too; their byte marshallers keep them on the channel.
      */
-    private static Map<String, List<Message>> generatedMessages(List<ServerServiceDefinition> services) {
-        final Map<String, List<Message>> messages = new HashMap<>();
+    private static Map<String, ServerMethodDefinition<?, ?>> localMethods(List<ServerServiceDefinition> services,
+                                                                        ServerInterceptor auth) {
+        final Map<String, ServerMethodDefinition<?, ?>> methods = new HashMap<>();
         for (ServerServiceDefinition service : services) {
-            for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-                final var descriptor = method.getMethodDescriptor();
-                if (descriptor.getRequestMarshaller() instanceof PrototypeMarshaller &&
-                    descriptor.getResponseMarshaller() instanceof PrototypeMarshaller) {
-                    final Object request = ((PrototypeMarshaller<?>) descriptor.getRequestMarshaller())
-                            .getMessagePrototype();
-                    final Object response = ((PrototypeMarshaller<?>) descriptor.getResponseMarshaller())
-                            .getMessagePrototype();
-                    if (request instanceof Message && response instanceof Message) {
-                        messages.put(descriptor.getFullMethodName(), List.of((Message) request, (Message) response));
-                    }
-                }
+            for (ServerMethodDefinition<?, ?> method : ServerInterceptors.intercept(service, auth).getMethods()) {
+                methods.put(method.getMethodDescriptor().getFullMethodName(), method);
             }
         }
-        return messages;
+        return methods;
     }
 
     /** A page only key holders may see, when keys are configured. */

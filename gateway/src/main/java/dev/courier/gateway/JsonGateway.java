@@ -37,6 +37,9 @@ import io.grpc.Channel;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 
 /**
@@ -46,10 +49,10 @@ import io.grpc.Status;
  * {@code /{package}/{Method}} where the service is named like its package ({@code /chat/New}), and
  * {@code /protobuf/Streams/{Method}} for Threads, as older documentation wrote it.
  *
- * <p>Transcoding is driven by descriptors: each request becomes a message (of its generated class
- * when the service runs in this process, else a {@link DynamicMessage}) sent through a gRPC
- * {@link Channel}, so the services may live in this process or elsewhere. Replies are printed by
- * {@link JsonPrinter}.
+ * <p>Transcoding is driven by descriptors: each request becomes a message. A service in this
+ * process gets its generated class, handed straight to its handler ({@link LocalCall}); a service
+ * elsewhere gets a {@link DynamicMessage} sent through a gRPC {@link Channel}. Replies are
+ * printed by {@link JsonPrinter}.
  */
 final class JsonGateway implements HttpService {
 
@@ -69,20 +72,20 @@ final class JsonGateway implements HttpService {
     }
 
     /**
-     * Returns a gateway that, for the methods whose generated message classes it is given (by full
-     * method name: the request's and the response's default instances), works on those instead of
-     * {@link DynamicMessage}: faster to parse and print, and passed through an in-process channel
-     * without being serialized.
+     * Returns a gateway that calls the methods of {@code local} (by full method name: the
+     * definitions of services in this process, their interceptors applied) straight through their
+     * handlers, with their generated message classes instead of {@link DynamicMessage}: faster to
+     * parse and print, and no gRPC call between. Other methods are reached through the channel.
      */
     static JsonGateway of(List<ServiceDescriptor> services, Channel channel,
-                          Map<String, List<Message>> prototypes) {
+                          Map<String, ServerMethodDefinition<?, ?>> local) {
         requireNonNull(channel, "channel");
-        requireNonNull(prototypes, "prototypes");
+        requireNonNull(local, "local");
         final Map<String, Route> routes = new HashMap<>();
         for (ServiceDescriptor service : services) {
             final String pkg = service.getFile().getPackage();
             for (MethodDescriptor method : service.getMethods()) {
-                final Route route = new Route(method, channel, prototypes.get(
+                final Route route = new Route(method, channel, local.get(
                         io.grpc.MethodDescriptor.generateFullMethodName(service.getFullName(), method.getName())));
                 routes.put('/' + pkg + '/' + service.getName() + '/' + method.getName(), route);
                 if (service.getName().equalsIgnoreCase(pkg)) {
@@ -160,6 +163,12 @@ final class JsonGateway implements HttpService {
                 return;
             }
         }
+        if (route.local != null) {
+            LocalCall.start(route.local, route.method, RequestMetadata.of(headers), request.build(),
+                            (status, trailers, reply) -> loop.execute(
+                                    () -> response.complete(answer(route, status, trailers, reply))));
+            return;
+        }
         final ClientCall<Message, Message> call =
                 route.channel.newCall(route.method, CallOptions.DEFAULT);
         call.start(new ClientCall.Listener<>() {
@@ -172,21 +181,25 @@ final class JsonGateway implements HttpService {
 
             @Override
             public void onClose(Status status, Metadata trailers) {
-                final HttpResponse answer;
-                if (!status.isOk()) {
-                    final MicroError.Described error = MicroError.describe(status, trailers);
-                    answer = MicroError.of(error.httpStatus(), error.id(), error.detail());
-                } else if (reply == null) {
-                    answer = MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "The service sent no response");
-                } else {
-                    answer = print(route.printer, reply);
-                }
+                final HttpResponse answer = answer(route, status, trailers, reply);
                 loop.execute(() -> response.complete(answer));
             }
         }, RequestMetadata.of(headers));
         call.request(2);
         call.sendMessage(request.build());
         call.halfClose();
+    }
+
+    /** The HTTP response for how a call ended. */
+    private static HttpResponse answer(Route route, Status status, Metadata trailers, Message reply) {
+        if (!status.isOk()) {
+            final MicroError.Described error = MicroError.describe(status, trailers);
+            return MicroError.of(error.httpStatus(), error.id(), error.detail());
+        }
+        if (reply == null) {
+            return MicroError.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "The service sent no response");
+        }
+        return print(route.printer, reply);
     }
 
     private static HttpResponse print(JsonPrinter printer, Message message) {
@@ -229,31 +242,52 @@ final class JsonGateway implements HttpService {
         final Message request;
         final JsonPrinter printer;
         final Channel channel;
+        /** The handler of the method in this process, or null to call it through the channel. */
+        final ServerCallHandler<Message, Message> local;
         final boolean unary;
         final String serviceName;
         final String methodName;
 
-        Route(MethodDescriptor method, Channel channel, List<Message> generated) {
+        @SuppressWarnings("unchecked")
+        Route(MethodDescriptor method, Channel channel, ServerMethodDefinition<?, ?> definition) {
             serviceName = method.getService().getFullName();
             methodName = method.getName();
             unary = !method.isClientStreaming() && !method.isServerStreaming();
             this.channel = channel;
             printer = JsonPrinter.of(method.getOutputType(), JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
-            final boolean useGenerated = generated != null &&
-                                         generated.get(0).getDescriptorForType().getFullName()
-                                                  .equals(method.getInputType().getFullName()) &&
-                                         generated.get(1).getDescriptorForType().getFullName()
-                                                  .equals(method.getOutputType().getFullName());
-            request = useGenerated ? generated.get(0) : DynamicMessage.getDefaultInstance(method.getInputType());
-            final Message response = useGenerated ? generated.get(1)
-                                                  : DynamicMessage.getDefaultInstance(method.getOutputType());
+            final Message generatedRequest = definition != null
+                                             ? prototype(definition.getMethodDescriptor().getRequestMarshaller()) : null;
+            final Message generatedResponse = definition != null
+                                              ? prototype(definition.getMethodDescriptor().getResponseMarshaller())
+                                              : null;
+            final boolean useGenerated = generatedRequest != null && generatedResponse != null &&
+                                         generatedRequest.getDescriptorForType().getFullName()
+                                                         .equals(method.getInputType().getFullName()) &&
+                                         generatedResponse.getDescriptorForType().getFullName()
+                                                          .equals(method.getOutputType().getFullName());
+            if (useGenerated) {
+                request = generatedRequest;
+                local = (ServerCallHandler<Message, Message>) definition.getServerCallHandler();
+                this.method = (io.grpc.MethodDescriptor<Message, Message>) definition.getMethodDescriptor();
+                return;
+            }
+            request = DynamicMessage.getDefaultInstance(method.getInputType());
+            local = null;
             this.method = io.grpc.MethodDescriptor.<Message, Message>newBuilder()
                                                   .setType(GrpcForwarder.typeOf(method))
                                                   .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(
                                                           method.getService().getFullName(), method.getName()))
                                                   .setRequestMarshaller(marshaller(request))
-                                                  .setResponseMarshaller(marshaller(response))
+                                                  .setResponseMarshaller(
+                                                          marshaller(DynamicMessage.getDefaultInstance(
+                                                                  method.getOutputType())))
                                                   .build();
+        }
+
+        /** The message a marshaller makes, when it says (generated stubs' marshallers do). */
+        private static Message prototype(io.grpc.MethodDescriptor.Marshaller<?> marshaller) {
+            return marshaller instanceof PrototypeMarshaller<?> prototypes &&
+                   prototypes.getMessagePrototype() instanceof Message message ? message : null;
         }
 
         @SuppressWarnings("unchecked")
