@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -14,6 +19,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
 
 import dev.courier.proto.threads.Conversation;
 import dev.courier.proto.threads.CreateConversationResponse;
@@ -151,6 +163,49 @@ class ThreadsJsonTest {
         final String again = ok(server.post("/threads/Threads/CreateMessage",
                                             request.replace("once", "twice")));
         assertEquals(first, again);
+    }
+
+    /**
+     * Many calls in flight on one HTTP/2 connection: their answers come back from the store's
+     * threads in batches, are handed to the event loop in runs and leave in joined writes, and
+     * each must still reach the request it answers.
+     */
+    @Test
+    void concurrentCallsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+        final Conversation conversation = createConversation("g-concurrent", "t");
+        try (ClientFactory factory = ClientFactory.builder().maxNumEventLoopsPerEndpoint(1).build()) {
+            concurrentCalls(WebClient.builder(server.uri("/")).factory(factory).build(), conversation);
+        }
+    }
+
+    private static void concurrentCalls(WebClient client, Conversation conversation) throws Exception {
+        final int calls = 300;
+        final List<CompletableFuture<AggregatedHttpResponse>> answers = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            final String path = i % 3 == 2 ? "/threads/Threads/ListMessages" : "/threads/Threads/CreateMessage";
+            final String body = i % 3 == 2
+                                ? "{\"conversation_id\":\"" + conversation.getId() + "\",\"limit\":" + (1 + i % 7) + "}"
+                                : "{\"conversation_id\":\"" + conversation.getId() + "\",\"author_id\":\"ann\"," +
+                                  "\"text\":\"call " + i + "\"}";
+            answers.add(client.execute(HttpRequest.of(
+                    HttpMethod.POST, path, MediaType.JSON_UTF_8, body)).aggregate());
+        }
+        final Set<String> texts = new HashSet<>();
+        for (int i = 0; i < calls; i++) {
+            final AggregatedHttpResponse answer = answers.get(i).get(30, TimeUnit.SECONDS);
+            assertEquals(200, answer.status().code(), answer.contentUtf8());
+            if (i % 3 == 2) {
+                final ListMessagesResponse page = Json.parse(answer.contentUtf8(), ListMessagesResponse.newBuilder());
+                assertTrue(page.getMessagesCount() <= 1 + i % 7, answer.contentUtf8());
+            } else {
+                final Message message = Json.<CreateMessageResponse>parse(answer.contentUtf8(),
+                                                                          CreateMessageResponse.newBuilder())
+                                            .getMessage();
+                assertEquals("call " + i, message.getText());
+                texts.add(message.getText());
+            }
+        }
+        assertEquals(200, texts.size());
     }
 
     @Test
