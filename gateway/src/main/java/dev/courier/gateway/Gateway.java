@@ -76,7 +76,6 @@ import dev.courier.threads.store.JdbcThreadStore;
 
 import io.grpc.BindableService;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -199,23 +198,27 @@ public final class Gateway implements AutoCloseable {
                     : remote(StreamsGrpc.getServiceDescriptor(), config.streamsAddr().get(), remotes));
 
             // Connect requests, WebSockets and JSON calls to forwarded services reach the services
-            // through an in-process gRPC server, so they meet the same validation, interceptors
-            // and status handling as gRPC clients; JSON calls to the services here go straight to
-            // the same handlers, behind the same interceptor (LocalCall).
+            // through an in-process gRPC server; JSON calls to the services here go straight to
+            // the handlers of the same definitions (LocalCall). Either way they meet the same
+            // validation, interceptors and status handling as gRPC clients.
+            final List<ServerServiceDefinition> guarded = new ArrayList<>();
+            for (ServerServiceDefinition service : services) {
+                guarded.add(ServerInterceptors.intercept(service, auth));
+            }
+            for (BindableService service : List.of(ProtoReflectionServiceV1.newInstance(), v1alphaReflection(),
+                                                   new HealthStatusManager().getHealthService())) {
+                guarded.add(ServerInterceptors.intercept(service, auth));
+            }
             final String inProcessName = "gateway-" + UUID.randomUUID();
             final InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName)
                                                                            .directExecutor();
-            services.forEach(inProcess::addService);
-            inProcess.addService(ProtoReflectionServiceV1.newInstance())
-                     .addService(v1alphaReflection())
-                     .addService(new HealthStatusManager().getHealthService())
-                     .intercept(auth);
+            guarded.forEach(inProcess::addService);
             inProcessServer = inProcess.build().start();
             inProcessChannel = InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
 
             final List<ServiceDescriptor> contracts = Contracts.services();
             final Server server = server(config, keys, auth, metrics, dataSource, bus, services, inProcessChannel,
-                                         JsonGateway.of(contracts, inProcessChannel, localMethods(services, auth)),
+                                         JsonGateway.of(contracts, inProcessChannel, methods(guarded)),
                                          WebSocketBridge.of(contracts, inProcessChannel, config.pingInterval()),
                                          Optional.ofNullable(streams),
                                          ConnectBridge.of(inProcessServer.getServices(), inProcessChannel,
@@ -365,16 +368,11 @@ public final class Gateway implements AutoCloseable {
         return GrpcForwarder.forward(service, channel);
     }
 
-    /**
-     * The methods of the services in this process, by full method name, with the interceptor the
-     * in-process server applies to every call: what the JSON gateway calls directly. Forwarded
-     * services are among them too; their byte marshallers keep them on the channel.
-     */
-    private static Map<String, ServerMethodDefinition<?, ?>> localMethods(List<ServerServiceDefinition> services,
-                                                                        ServerInterceptor auth) {
+    /** The methods of the given services, by full method name. */
+    private static Map<String, ServerMethodDefinition<?, ?>> methods(List<ServerServiceDefinition> services) {
         final Map<String, ServerMethodDefinition<?, ?>> methods = new HashMap<>();
         for (ServerServiceDefinition service : services) {
-            for (ServerMethodDefinition<?, ?> method : ServerInterceptors.intercept(service, auth).getMethods()) {
+            for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
                 methods.put(method.getMethodDescriptor().getFullMethodName(), method);
             }
         }

@@ -73,9 +73,10 @@ final class JsonGateway implements HttpService {
 
     /**
      * Returns a gateway that calls the methods of {@code local} (by full method name: the
-     * definitions of services in this process, their interceptors applied) straight through their
-     * handlers, with their generated message classes instead of {@link DynamicMessage}: faster to
-     * parse and print, and no gRPC call between. Other methods are reached through the channel.
+     * definitions the channel's server serves, interceptors applied) straight through their
+     * handlers when their marshallers name generated message classes, as those of the services in
+     * this process do: faster to parse and print than {@link DynamicMessage}, and no gRPC call
+     * between. Other methods, forwarded services' among them, are reached through the channel.
      */
     static JsonGateway of(List<ServiceDescriptor> services, Channel channel,
                           Map<String, ServerMethodDefinition<?, ?>> local) {
