@@ -1,7 +1,6 @@
 package dev.courier.bench;
 
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
@@ -41,12 +40,7 @@ public final class CeilingGateway {
                                                                      .methods(HttpMethod.POST)
                                                                      .consumes(MediaType.JSON)
                                                                      .build(CeilingGateway::empty));
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
-            stopped.countDown();
-        }));
-        stopped.await();
+        gateway.awaitShutdown();
     }
 
     /** Reads the whole body, as the JSON gateway does before it parses one, and answers {}. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -510,6 +511,19 @@ public final class Gateway implements AutoCloseable {
     /** The port the server listens on. */
     public int port() {
         return server.activeLocalPort();
+    }
+
+    /**
+     * Blocks until the process is told to stop (SIGTERM, Ctrl-C), then closes this gateway before
+     * the JVM exits: what a program that runs the gateway does once it has started it.
+     */
+    public void awaitShutdown() throws InterruptedException {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        stopped.await();
     }
 
     /** Stops accepting, finishes what is in flight, and closes the store. */

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -192,14 +191,9 @@ public final class Main implements Callable<Integer> {
             logger.error("Could not start: {}", e.getMessage());
             return 1;
         }
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
-            stopped.countDown();
-        }, "gateway-shutdown"));
         logger.info("Serving gRPC, JSON and /docs on http://{}:{} with data in {}",
                     config.host(), gateway.port(), config.dataDir().toAbsolutePath());
-        stopped.await();
+        gateway.awaitShutdown();
         return 0;
     }
 }
