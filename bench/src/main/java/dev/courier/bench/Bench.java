@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -93,28 +94,27 @@ public final class Bench {
 
     private Bench() {}
 
+    /** One scenario, given the command's arguments (its name first). */
+    @FunctionalInterface
+    private interface Scenario {
+
+        void run(String[] args) throws Exception;
+    }
+
     /** {@code fanout [subscribers] [messages]}, {@code gateway}, {@code chat} or {@code threads}. */
     public static void main(String[] args) throws Exception {
-        final String scenario = args.length > 0 ? args[0] : "fanout";
-        if (!List.of("fanout", "gateway", "chat", "threads").contains(scenario)) {
+        final Map<String, Scenario> scenarios = Map.of("fanout", Bench::fanout,
+                                                       "gateway", unused -> GatewayOverhead.run(),
+                                                       "chat", ChatLatency::run,
+                                                       "threads", ThreadsAtScale::run);
+        final Scenario scenario = scenarios.get(args.length > 0 ? args[0] : "fanout");
+        if (scenario == null) {
             System.err.println("usage: bench.jar fanout [subscribers] [messages] [courier|courier-grpc] | " +
                                "gateway | chat | threads");
             System.exit(2);
         }
         Calibration.print("before");
-        switch (scenario) {
-            case "gateway":
-                GatewayOverhead.run();
-                break;
-            case "chat":
-                ChatLatency.run(args);
-                break;
-            case "threads":
-                ThreadsAtScale.run(args);
-                break;
-            default:
-                fanout(args);
-        }
+        scenario.run(args);
         System.out.println();
         Calibration.print("after");
         System.exit(0);
