@@ -76,6 +76,9 @@ public final class Bench {
      */
     private static final int PACED_DELIVERIES = 20_000;
     private static final int PACED_SECONDS = 10;
+    /** At most this many unmeasured floods before the measured one, and no new one after this long. */
+    private static final int WARM_UP_FLOODS = 12;
+    private static final int WARM_UP_SECONDS = 20;
     static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Each gateway's --stream-queue-size: a flood must not end its subscribers as slow readers. */
     static final int STREAM_QUEUE_SIZE = 100_000;
@@ -340,14 +343,7 @@ public final class Bench {
                           (System.nanoTime() - deadline) / 1e9 + 60);
         final String padding = "x".repeat(MESSAGE_BYTES);
         if (rate == 0) {
-            // A quarter of the flood first, unmeasured, so that every peer's hot path is compiled
-            // (the JVM's JIT, V8's) before the measured one: otherwise a short flood measures
-            // the compilers as much as the servers.
-            final int warmFlood = Math.max(1, recorder.messages / 4);
-            for (int i = 0; i < warmFlood; i++) {
-                publisher.publish(stamped(padding));
-            }
-            recorder.awaitUnmeasured((long) warmFlood * recorder.subscribers(), Duration.ofSeconds(120));
+            warmUp(peer, recorder, publisher, padding);
         }
         TimeUnit.MILLISECONDS.sleep(1000);
         recorder.startMeasuring();
@@ -378,6 +374,36 @@ public final class Bench {
         System.out.printf(Locale.ROOT, "%s%s: %d deliveries in %.2f s%n", peer,
                           rate > 0 ? " at " + rate + " messages/s" : " flat out", recorder.expected(), elapsed / 1e9);
         return result;
+    }
+
+    /**
+     * Unmeasured floods of a quarter of the measured one, until one is no more than 5% faster than
+     * the fastest before it, so that the measured flood times every peer's compiled hot path (the
+     * JVM's JIT, V8's), not its compilers: on two cores a JVM compiles the delivery path for tens
+     * of seconds, and a flood that starts too early measures half the rate it reaches later.
+     */
+    private static void warmUp(String peer, Recorder recorder, Publisher publisher, String padding)
+            throws Exception {
+        final int flood = Math.max(1, recorder.messages / 4);
+        final long deliveries = (long) flood * recorder.subscribers();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS);
+        final List<String> rates = new ArrayList<>();
+        double best = 0;
+        for (int round = 1; round <= WARM_UP_FLOODS; round++) {
+            final long start = System.nanoTime();
+            for (int i = 0; i < flood; i++) {
+                publisher.publish(stamped(padding));
+            }
+            recorder.awaitUnmeasured(deliveries * round, Duration.ofSeconds(120));
+            final double perSecond = deliveries * 1e9 / (System.nanoTime() - start);
+            rates.add(String.format(Locale.ROOT, "%.0f", perSecond));
+            if ((round > 1 && perSecond < best * 1.05) || System.nanoTime() > deadline) {
+                break;
+            }
+            best = Math.max(best, perSecond);
+        }
+        System.out.printf(Locale.ROOT, "%s: warm-up floods of %d messages, delivered/s: %s%n", peer, flood,
+                          String.join(", ", rates));
     }
 
     /** A message of MESSAGE_BYTES that carries the time it was made. */
