@@ -76,9 +76,9 @@ public final class Bench {
      */
     private static final int PACED_DELIVERIES = 20_000;
     private static final int PACED_SECONDS = 10;
-    /** At most this many unmeasured floods before the measured one, and no new one after this long. */
-    private static final int WARM_UP_FLOODS = 12;
-    private static final int WARM_UP_SECONDS = 20;
+    /** Unmeasured floods before the measured one go on at least this long, and begin no later than this. */
+    private static final int WARM_UP_MIN_SECONDS = 5;
+    private static final int WARM_UP_MAX_SECONDS = 15;
     static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Each gateway's --stream-queue-size: a flood must not end its subscribers as slow readers. */
     static final int STREAM_QUEUE_SIZE = 100_000;
@@ -377,33 +377,41 @@ public final class Bench {
     }
 
     /**
-     * Unmeasured floods of a quarter of the measured one, until one is no more than 5% faster than
-     * the fastest before it, so that the measured flood times every peer's compiled hot path (the
-     * JVM's JIT, V8's), not its compilers: on two cores a JVM compiles the delivery path for tens
-     * of seconds, and a flood that starts too early measures half the rate it reaches later.
+     * Unmeasured floods of an eighth of the measured one, for at least WARM_UP_MIN_SECONDS and
+     * then until one is no more than 5% faster than the fastest before it, so that the measured
+     * flood times every peer's compiled hot path (the JVM's JIT, V8's, the generator's own), not
+     * its compilers: on two cores a JVM compiles the delivery path for seconds, and a flood that
+     * starts too early measures half the rate it reaches later. None begins after
+     * WARM_UP_MAX_SECONDS, so that a slow peer's warm-up stays within the scenario's time.
      */
     private static void warmUp(String peer, Recorder recorder, Publisher publisher, String padding)
             throws Exception {
-        final int flood = Math.max(1, recorder.messages / 4);
+        final int flood = Math.max(1, recorder.messages / 8);
         final long deliveries = (long) flood * recorder.subscribers();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS);
-        final List<String> rates = new ArrayList<>();
+        final long begun = System.nanoTime();
+        double first = 0;
         double best = 0;
-        for (int round = 1; round <= WARM_UP_FLOODS; round++) {
+        double last;
+        int floods = 0;
+        boolean done;
+        do {
+            floods++;
             final long start = System.nanoTime();
             for (int i = 0; i < flood; i++) {
                 publisher.publish(stamped(padding));
             }
-            recorder.awaitUnmeasured(deliveries * round, Duration.ofSeconds(120));
-            final double perSecond = deliveries * 1e9 / (System.nanoTime() - start);
-            rates.add(String.format(Locale.ROOT, "%.0f", perSecond));
-            if ((round > 1 && perSecond < best * 1.05) || System.nanoTime() > deadline) {
-                break;
-            }
-            best = Math.max(best, perSecond);
-        }
-        System.out.printf(Locale.ROOT, "%s: warm-up floods of %d messages, delivered/s: %s%n", peer, flood,
-                          String.join(", ", rates));
+            recorder.awaitUnmeasured(deliveries * floods, Duration.ofSeconds(120));
+            final long now = System.nanoTime();
+            last = deliveries * 1e9 / (now - start);
+            first = floods == 1 ? last : first;
+            final boolean settled = floods > 1 && last < best * 1.05 &&
+                                    now - begun > TimeUnit.SECONDS.toNanos(WARM_UP_MIN_SECONDS);
+            done = settled || now - begun > TimeUnit.SECONDS.toNanos(WARM_UP_MAX_SECONDS);
+            best = Math.max(best, last);
+        } while (!done);
+        System.out.printf(Locale.ROOT,
+                          "%s: %d warm-up floods of %d messages in %.1f s, delivered/s %.0f first, %.0f best, %.0f last%n",
+                          peer, floods, flood, (System.nanoTime() - begun) / 1e9, first, best, last);
     }
 
     /** A message of MESSAGE_BYTES that carries the time it was made. */
