@@ -409,8 +409,8 @@ public final class Bench {
             done = settled || now - begun > TimeUnit.SECONDS.toNanos(WARM_UP_MAX_SECONDS);
             best = Math.max(best, last);
         } while (!done);
-        System.out.printf(Locale.ROOT,
-                          "%s: %d warm-up floods of %d messages in %.1f s, delivered/s %.0f first, %.0f best, %.0f last%n",
+        System.out.printf(Locale.ROOT, "%s: %d warm-up floods of %d messages in %.1f s, " +
+                                       "delivered/s %.0f first, %.0f best, %.0f last%n",
                           peer, floods, flood, (System.nanoTime() - begun) / 1e9, first, best, last);
     }
 

@@ -256,11 +256,9 @@ final class JsonGateway implements HttpService {
             unary = !method.isClientStreaming() && !method.isServerStreaming();
             this.channel = channel;
             printer = JsonPrinter.of(method.getOutputType(), JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
-            final Message generatedRequest = definition != null
-                                             ? prototype(definition.getMethodDescriptor().getRequestMarshaller()) : null;
-            final Message generatedResponse = definition != null
-                                              ? prototype(definition.getMethodDescriptor().getResponseMarshaller())
-                                              : null;
+            final io.grpc.MethodDescriptor<?, ?> served = definition != null ? definition.getMethodDescriptor() : null;
+            final Message generatedRequest = served != null ? prototype(served.getRequestMarshaller()) : null;
+            final Message generatedResponse = served != null ? prototype(served.getResponseMarshaller()) : null;
             final boolean useGenerated = generatedRequest != null && generatedResponse != null &&
                                          generatedRequest.getDescriptorForType().getFullName()
                                                          .equals(method.getInputType().getFullName()) &&
@@ -269,7 +267,7 @@ final class JsonGateway implements HttpService {
             if (useGenerated) {
                 request = generatedRequest;
                 local = (ServerCallHandler<Message, Message>) definition.getServerCallHandler();
-                this.method = (io.grpc.MethodDescriptor<Message, Message>) definition.getMethodDescriptor();
+                this.method = (io.grpc.MethodDescriptor<Message, Message>) served;
                 return;
             }
             request = DynamicMessage.getDefaultInstance(method.getInputType());
