@@ -33,7 +33,7 @@ public final class JdbcThreadStore implements ThreadStore {
     private static final String CONVERSATION_COLUMNS = "id, group_id, topic, created_at";
 
     /**
-     * A page of a conversation, newest first. The order names every column of messages_by_time,
+     * A page of a conversation, newest first. The order names every column of the messages' key,
      * though the first two are fixed: H2 reads an index in order only for an ORDER BY that
      * spells it out, and otherwise reads the whole conversation to sort it.
      */
@@ -131,11 +131,13 @@ public final class JdbcThreadStore implements ThreadStore {
                          "SELECT id FROM conversations WHERE namespace = ? AND id = ? FOR UPDATE");
                  PreparedStatement deleteMessages = c.prepareStatement(
                          "DELETE FROM messages WHERE namespace = ? AND conversation_id = ?");
+                 PreparedStatement deleteIds = c.prepareStatement(
+                         "DELETE FROM message_ids WHERE namespace = ? AND conversation_id = ?");
                  PreparedStatement deleteConversation = c.prepareStatement(
                          "DELETE FROM conversations WHERE namespace = ? AND id = ?")) {
                 // Lock the conversation's row first, as createMessages does, so writers wait for the
                 // delete: a message committed between deleting the messages and deleting the
-                // conversation would otherwise fail the delete on the messages' foreign key.
+                // conversation would otherwise outlive its conversation.
                 lock.setString(1, namespace);
                 lock.setString(2, id);
                 try (ResultSet rows = lock.executeQuery()) {
@@ -147,6 +149,9 @@ public final class JdbcThreadStore implements ThreadStore {
                 deleteMessages.setString(1, namespace);
                 deleteMessages.setString(2, id);
                 deleteMessages.executeUpdate();
+                deleteIds.setString(1, namespace);
+                deleteIds.setString(2, id);
+                deleteIds.executeUpdate();
                 deleteConversation.setString(1, namespace);
                 deleteConversation.setString(2, id);
                 final boolean existed = deleteConversation.executeUpdate() > 0;

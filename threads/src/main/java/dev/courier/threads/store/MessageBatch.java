@@ -32,12 +32,16 @@ final class MessageBatch {
                      "UPDATE conversations SET last_sent_at = last_sent_at WHERE namespace = ? AND id = ?");
              PreparedStatement last = c.prepareStatement(
                      "SELECT last_sent_at FROM conversations WHERE namespace = ? AND id = ?");
+             PreparedStatement chosen = c.prepareStatement(
+                     "SELECT sent_at FROM message_ids WHERE namespace = ? AND conversation_id = ? AND id = ?");
              PreparedStatement lookup = c.prepareStatement(
-                     "SELECT author_id, text, sent_at FROM messages" +
-                     " WHERE namespace = ? AND conversation_id = ? AND id = ?");
+                     "SELECT author_id, text FROM messages" +
+                     " WHERE namespace = ? AND conversation_id = ? AND sent_at = ?");
              PreparedStatement insert = c.prepareStatement(
                      "INSERT INTO messages (namespace, conversation_id, id, author_id, text, sent_at)" +
                      " VALUES (?, ?, ?, ?, ?, ?)");
+             PreparedStatement remember = c.prepareStatement(
+                     "INSERT INTO message_ids (namespace, conversation_id, id, sent_at) VALUES (?, ?, ?, ?)");
              PreparedStatement bump = c.prepareStatement(
                      "UPDATE conversations SET last_sent_at = ? WHERE namespace = ? AND id = ?")) {
             boolean inserted = false;
@@ -60,7 +64,7 @@ final class MessageBatch {
                     if (!message.id().isEmpty()) {
                         final Message existing = byClientId.containsKey(message.id())
                                                  ? byClientId.get(message.id())
-                                                 : read(lookup, key, message.id()).orElse(null);
+                                                 : read(chosen, lookup, key, message.id()).orElse(null);
                         if (existing != null) {
                             stored[index] = existing;
                             byClientId.put(message.id(), existing);
@@ -68,7 +72,7 @@ final class MessageBatch {
                         }
                     }
                     sentAt = Math.max(sentAt + 1, message.nowMicros());
-                    stored[index] = add(insert, message, sentAt);
+                    stored[index] = add(insert, remember, message, sentAt);
                     byClientId.put(stored[index].getId(), stored[index]);
                 }
                 // sent_at moved only if a message is new.
@@ -82,6 +86,7 @@ final class MessageBatch {
             }
             if (inserted) {
                 insert.executeBatch();
+                remember.executeBatch();
                 bump.executeBatch();
             }
         }
@@ -120,31 +125,54 @@ final class MessageBatch {
         }
     }
 
-    private static Optional<Message> read(PreparedStatement lookup, ConversationKey key, String id)
-            throws SQLException {
-        lookup.setString(1, key.namespace());
-        lookup.setString(2, key.id());
-        lookup.setString(3, id);
-        try (ResultSet rows = lookup.executeQuery()) {
+    /** The stored message whose id a client chose, found through message_ids. */
+    private static Optional<Message> read(PreparedStatement chosen, PreparedStatement lookup, ConversationKey key,
+                                          String id) throws SQLException {
+        chosen.setString(1, key.namespace());
+        chosen.setString(2, key.id());
+        chosen.setString(3, id);
+        final long sentAt;
+        try (ResultSet rows = chosen.executeQuery()) {
             if (!rows.next()) {
                 return Optional.empty();
+            }
+            sentAt = rows.getLong(1);
+        }
+        lookup.setString(1, key.namespace());
+        lookup.setString(2, key.id());
+        lookup.setLong(3, sentAt);
+        try (ResultSet rows = lookup.executeQuery()) {
+            if (!rows.next()) {
+                throw new SQLException("message_ids names a message that is not stored: " + id);
             }
             return Optional.of(Message.newBuilder()
                                       .setId(id)
                                       .setConversationId(key.id())
                                       .setAuthorId(rows.getString(1))
                                       .setText(rows.getString(2))
-                                      .setSentAt(JdbcThreadStore.timestamp(rows.getLong(3)))
+                                      .setSentAt(JdbcThreadStore.timestamp(sentAt))
                                       .build());
         }
     }
 
     /**
      * Adds the message to the insert batch and returns it as it will be stored. An empty id asks
-     * for a new, unique one: such a message cannot exist yet, so none was looked for.
+     * for a new, unique one: such a message cannot exist yet, so none was looked for. An id the
+     * client chose goes into message_ids too, for its retries to find.
      */
-    private static Message add(PreparedStatement insert, NewMessage message, long sentAt) throws SQLException {
-        final String id = message.id().isEmpty() ? MessageIds.next() : message.id();
+    private static Message add(PreparedStatement insert, PreparedStatement remember, NewMessage message, long sentAt)
+            throws SQLException {
+        final String id;
+        if (message.id().isEmpty()) {
+            id = MessageIds.next();
+        } else {
+            id = message.id();
+            remember.setString(1, message.namespace());
+            remember.setString(2, message.conversationId());
+            remember.setString(3, id);
+            remember.setLong(4, sentAt);
+            remember.addBatch();
+        }
         insert.setString(1, message.namespace());
         insert.setString(2, message.conversationId());
         insert.setString(3, id);

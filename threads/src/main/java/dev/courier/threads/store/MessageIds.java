@@ -5,10 +5,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * New message ids: UUIDs that begin with the time they were made (the layout of RFC 9562's
- * version 7), so a conversation's new messages sit side by side at the end of the primary key
- * instead of at random places in it. A write then changes a page or two of the index, not one
- * page per message, which is what the database's page writes cost most of on a busy
- * conversation. The 74 random bits keep ids made in the same millisecond apart.
+ * version 7). No index checks them: the 74 random bits keep ids made in the same millisecond
+ * apart, so they are unique by construction, and they sort in the order they were made.
  */
 final class MessageIds {
 
