@@ -185,6 +185,36 @@ class CreateMessageTest {
     }
 
     @Test
+    void createMessageRepeatedWithTheIdTheServerGaveReturnsThatMessage() {
+        final Message first = threads.createMessage(conversation.getId(), "Hello");
+        clock.advance(Duration.ofMinutes(1));
+
+        final Message repeat = threads.stub()
+                                      .createMessage(write(conversation).setId(first.getId())
+                                                                        .setText("Something else")
+                                                                        .build())
+                                      .getMessage();
+
+        assertEquals(first, repeat);
+        assertEquals(List.of(first), threads.listMessages(conversation.getId(), null, 10));
+    }
+
+    @Test
+    void createMessageWithAnIdTheServerGaveInAnotherConversationStoresANewMessage() {
+        final Conversation other = threads.createConversation("team-1", "Retro");
+        final Message there = threads.createMessage(other.getId(), "there");
+
+        final Message here = threads.stub()
+                                    .createMessage(write(conversation).setId(there.getId()).setText("here").build())
+                                    .getMessage();
+
+        assertEquals(there.getId(), here.getId());
+        assertEquals("here", here.getText());
+        assertEquals(List.of(here), threads.listMessages(conversation.getId(), null, 10));
+        assertEquals(List.of(there), threads.listMessages(other.getId(), null, 10));
+    }
+
+    @Test
     void createMessageScopesClientIdsToTheirConversation() {
         final Conversation other = threads.createConversation("team-1", "Retro");
 

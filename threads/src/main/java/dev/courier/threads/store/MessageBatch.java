@@ -35,7 +35,7 @@ final class MessageBatch {
              PreparedStatement chosen = c.prepareStatement(
                      "SELECT sent_at FROM message_ids WHERE namespace = ? AND conversation_id = ? AND id = ?");
              PreparedStatement lookup = c.prepareStatement(
-                     "SELECT author_id, text FROM messages" +
+                     "SELECT id, author_id, text FROM messages" +
                      " WHERE namespace = ? AND conversation_id = ? AND sent_at = ?");
              PreparedStatement insert = c.prepareStatement(
                      "INSERT INTO messages (namespace, conversation_id, id, author_id, text, sent_at)" +
@@ -125,31 +125,41 @@ final class MessageBatch {
         }
     }
 
-    /** The stored message whose id a client chose, found through message_ids. */
+    /**
+     * The stored message with this id: one whose id a client chose, found through message_ids, or
+     * one whose id the server gave, found at the sent_at that such an id carries.
+     */
     private static Optional<Message> read(PreparedStatement chosen, PreparedStatement lookup, ConversationKey key,
                                           String id) throws SQLException {
         chosen.setString(1, key.namespace());
         chosen.setString(2, key.id());
         chosen.setString(3, id);
-        final long sentAt;
         try (ResultSet rows = chosen.executeQuery()) {
-            if (!rows.next()) {
-                return Optional.empty();
+            if (rows.next()) {
+                final long sentAt = rows.getLong(1);
+                return Optional.of(at(lookup, key, sentAt, id).orElseThrow(
+                        () -> new SQLException("message_ids names a message that is not stored: " + id)));
             }
-            sentAt = rows.getLong(1);
         }
+        final OptionalLong given = MessageIds.sentAt(id);
+        return given.isPresent() ? at(lookup, key, given.getAsLong(), id) : Optional.empty();
+    }
+
+    /** The message stored at {@code sentAt}, if it has this id. */
+    private static Optional<Message> at(PreparedStatement lookup, ConversationKey key, long sentAt, String id)
+            throws SQLException {
         lookup.setString(1, key.namespace());
         lookup.setString(2, key.id());
         lookup.setLong(3, sentAt);
         try (ResultSet rows = lookup.executeQuery()) {
-            if (!rows.next()) {
-                throw new SQLException("message_ids names a message that is not stored: " + id);
+            if (!rows.next() || !rows.getString(1).equals(id)) {
+                return Optional.empty();
             }
             return Optional.of(Message.newBuilder()
                                       .setId(id)
                                       .setConversationId(key.id())
-                                      .setAuthorId(rows.getString(1))
-                                      .setText(rows.getString(2))
+                                      .setAuthorId(rows.getString(2))
+                                      .setText(rows.getString(3))
                                       .setSentAt(JdbcThreadStore.timestamp(sentAt))
                                       .build());
         }
@@ -164,7 +174,7 @@ final class MessageBatch {
             throws SQLException {
         final String id;
         if (message.id().isEmpty()) {
-            id = MessageIds.next();
+            id = MessageIds.of(sentAt);
         } else {
             id = message.id();
             remember.setString(1, message.namespace());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 
@@ -11,26 +12,32 @@ import org.junit.jupiter.api.Test;
 
 class MessageIdsTest {
 
-    @Test
-    void idsAreVersion7UuidsThatBeginWithTheirMillisecond() {
-        final long before = System.currentTimeMillis();
-        final UUID id = UUID.fromString(MessageIds.next());
-        final long after = System.currentTimeMillis();
+    /** 2030-01-02T03:04:05.123456Z, in microseconds since the epoch. */
+    private static final long SENT_AT = 1_893_553_445_123_456L;
 
-        assertEquals(7, id.version());
-        assertEquals(2, id.variant());
-        final long millis = id.getMostSignificantBits() >>> 16;
-        assertTrue(millis >= before && millis <= after, () -> "millis " + millis);
+    @Test
+    void idsAreVersion7UuidsThatCarryTheirSentAt() {
+        final String id = MessageIds.of(SENT_AT);
+        final UUID uuid = UUID.fromString(id);
+
+        assertEquals(id, uuid.toString());
+        assertEquals(7, uuid.version());
+        assertEquals(2, uuid.variant());
+        assertEquals(SENT_AT / 1000, uuid.getMostSignificantBits() >>> 16);
+        assertEquals(OptionalLong.of(SENT_AT), MessageIds.sentAt(id));
     }
 
     @Test
-    void idsOfLaterMillisecondsSortAfterEarlierOnesAsText() throws InterruptedException {
-        final String earlier = MessageIds.next();
-        final long millisecond = System.currentTimeMillis();
-        while (System.currentTimeMillis() == millisecond) {
-            Thread.onSpinWait();
+    void everyMicrosecondOfAMillisecondComesBack() {
+        for (long micros = SENT_AT - SENT_AT % 1000; micros < SENT_AT - SENT_AT % 1000 + 1000; micros++) {
+            assertEquals(OptionalLong.of(micros), MessageIds.sentAt(MessageIds.of(micros)));
         }
-        final String later = MessageIds.next();
+    }
+
+    @Test
+    void idsOfLaterMessagesSortAfterEarlierOnesAsText() {
+        final String earlier = MessageIds.of(SENT_AT);
+        final String later = MessageIds.of(SENT_AT + 1);
 
         assertTrue(earlier.compareTo(later) < 0, () -> earlier + " then " + later);
     }
@@ -39,8 +46,20 @@ class MessageIdsTest {
     void idsMadeTogetherAreDistinct() {
         final Set<String> ids = new HashSet<>();
         for (int i = 0; i < 200_000; i++) {
-            ids.add(MessageIds.next());
+            ids.add(MessageIds.of(SENT_AT));
         }
         assertEquals(200_000, ids.size());
+    }
+
+    @Test
+    void idsTheServerCannotHaveMadeCarryNoSentAt() {
+        final UUID random = UUID.randomUUID();
+        // A version 7 UUID whose 12 bits after the version hold more than a millisecond's microseconds.
+        final UUID finerThanMicros = new UUID(SENT_AT / 1000 << 16 | 0x7000 | 0xFFF, 1L << 63);
+
+        for (String id : new String[] {"", "client-42", random.toString(), finerThanMicros.toString(),
+                                       "x".repeat(36), "0-0-0-0-0"}) {
+            assertEquals(OptionalLong.empty(), MessageIds.sentAt(id), id);
+        }
     }
 }
