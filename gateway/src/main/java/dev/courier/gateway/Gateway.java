@@ -29,9 +29,12 @@ import com.zaxxer.hikari.HikariConfig;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import com.zaxxer.hikari.HikariDataSource;
@@ -106,6 +109,36 @@ public final class Gateway implements AutoCloseable {
      */
     private static final Duration STOP_LIMIT = GRACEFUL_STOP.plusSeconds(5);
 
+    /** The bounds, in milliseconds, of the request latency histogram's buckets. */
+    private static final double[] LATENCY_BUCKETS_MILLIS =
+            {0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
+    /**
+     * Request metrics as Prometheus histograms rather than the percentiles computed per process
+     * that they come with: percentiles of several nodes cannot be added up, bucket counts can, and
+     * recording each request into five percentile sketches took about a microsecond of server CPU,
+     * 3% of a CreateMessage call's. The total duration gets buckets; the other durations and the
+     * lengths keep their count, sum and maximum.
+     */
+    private static final MeterFilter REQUEST_METRICS = new MeterFilter() {
+        @Override
+        public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+            if (!id.getName().startsWith("courier.requests.")) {
+                return config;
+            }
+            final DistributionStatisticConfig.Builder distribution =
+                    DistributionStatisticConfig.builder().percentiles().percentilesHistogram(false);
+            if (id.getName().equals("courier.requests.total.duration")) {
+                final double[] nanos = new double[LATENCY_BUCKETS_MILLIS.length];
+                for (int i = 0; i < nanos.length; i++) {
+                    nanos[i] = LATENCY_BUCKETS_MILLIS[i] * 1e6;
+                }
+                distribution.serviceLevelObjectives(nanos);
+            }
+            return distribution.build().merge(config);
+        }
+    };
+
     private final Server server;
     private final io.grpc.Server inProcessServer;
     private final ManagedChannel inProcessChannel;
@@ -150,6 +183,7 @@ public final class Gateway implements AutoCloseable {
         requireNonNull(routes, "routes");
         final Optional<ApiKeys> keys = apiKeys(config);
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics.config().meterFilter(REQUEST_METRICS);
         final HikariDataSource dataSource = openDatabase(config, metrics);
         final ExecutorService storeExecutor =
                 StoreExecutor.create("store", config.dbPoolSize(), config.storeQueueSize());

@@ -48,6 +48,14 @@ class OperabilityTest {
             } while (!metrics.contains("courier_bus_subscriptions 1.0"));
             assertTrue(metrics.contains("method=\"ListConversations\""), "no per-method request metrics");
             assertTrue(metrics.contains("http_status=\"400\""), "no error metrics");
+            // Latency as histogram buckets, which add up across nodes; no percentiles per process.
+            assertTrue(metrics.lines().anyMatch(
+                               line -> line.startsWith("courier_requests_total_duration_seconds_bucket{") &&
+                                       line.contains("method=\"ListConversations\"") && line.contains("le=\"0.001\"")),
+                       "no request latency histogram");
+            assertTrue(metrics.lines().noneMatch(line -> line.startsWith("courier_requests_") &&
+                                                         line.contains("quantile=")),
+                       "request percentiles computed per process");
             assertTrue(metrics.contains("courier_store_up 1.0"), "no store health");
             assertTrue(metrics.contains("courier_bus_up 1.0"), "no bus health");
             assertTrue(metrics.contains("courier_streams_dropped_total 0.0") ||
