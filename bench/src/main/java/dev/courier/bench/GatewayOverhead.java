@@ -57,27 +57,14 @@ final class GatewayOverhead {
     private GatewayOverhead() {}
 
     static void run() throws Exception {
-        final int port = 18910;
-        final Path data = Files.createTempDirectory("bench-gateway");
-        final Process server = Bench.startServer(List.of(
-                "-cp", Path.of(CeilingGateway.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                           .toString(),
-                CeilingGateway.class.getName(), String.valueOf(port), data.toString()));
-        final WebClient http = WebClient.builder("http://127.0.0.1:" + port)
-                                        .factory(ClientFactory.builder().maxNumEventLoopsPerEndpoint(2).build())
-                                        .maxResponseLength(0)
-                                        .build();
-        final ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-        try {
-            Bench.awaitHttp("http://127.0.0.1:" + port + "/health");
+        try (Target target = Target.start()) {
+            final WebClient http = target.http();
+            final ManagedChannel channel = target.channel();
             final var threads = ThreadsGrpc.newFutureStub(channel);
-            final String conversation = ThreadsGrpc.newBlockingStub(channel).createConversation(
-                    CreateConversationRequest.newBuilder().setGroupId("bench").setTopic("overhead").build())
-                                                   .getConversation().getId();
-            final long pid = server.pid();
+            final String conversation = target.conversation();
+            final long pid = target.server().pid();
             final String jsonUrl = "/threads/Threads/";
-            final String createBody = "{\"conversation_id\":\"" + conversation +
-                                      "\",\"author_id\":\"bench\",\"text\":\"hello from the benchmark\"}";
+            final String createBody = createBody(conversation);
             final String listBody = "{\"conversation_id\":\"" + conversation + "\",\"limit\":25}";
             final Map<String, Supplier<CompletableFuture<?>>> calls = new LinkedHashMap<>();
             calls.put(EMPTY, () -> post(http, CeilingGateway.EMPTY_PATH, createBody));
@@ -102,8 +89,7 @@ final class GatewayOverhead {
                     best = Math.max(best, rate);
                 }
             }
-            System.out.printf(Locale.ROOT, "%-34s %5s %10s %9s %9s %10s %10s %14s%n", "call", "conc", "requests/s",
-                              "p50 ms", "p99 ms", "server CPU", "client CPU", "server us/call");
+            printHeader();
             final List<String> rows = new ArrayList<>();
             for (int concurrency : CONCURRENCY) {
                 // Each cell is measured in one-second stretches taken in turn with the other
@@ -133,11 +119,30 @@ final class GatewayOverhead {
             }
             System.out.println();
             rows.forEach(System.out::println);
-        } finally {
-            channel.shutdownNow();
-            server.destroy();
-            server.waitFor(20, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * {@code createmessage [seconds]}: CreateMessage JSON alone at concurrency 64, 23 s unmeasured,
+     * then {@code seconds} (12 unless given) measured as one cell. One call held steady moves less
+     * from run to run than the cells of {@code gateway}, which take six calls in turn: run it
+     * alternately with two builds to compare their write paths.
+     */
+    static void steady(String[] args) throws Exception {
+        final long seconds = args.length > 1 ? Long.parseLong(args[1]) : 12;
+        try (Target target = Target.start()) {
+            final String body = createBody(target.conversation());
+            final Supplier<CompletableFuture<?>> call =
+                    () -> post(target.http(), "/threads/Threads/CreateMessage", body);
+            sample(target.server().pid(), 64, call, 23);
+            printHeader();
+            print(CREATE_JSON, 64, Cell.of(List.of(sample(target.server().pid(), 64, call, seconds))));
+        }
+    }
+
+    private static String createBody(String conversation) {
+        return "{\"conversation_id\":\"" + conversation +
+               "\",\"author_id\":\"bench\",\"text\":\"hello from the benchmark\"}";
     }
 
     private static double ratio(Map<String, Cell> cells, String call, String base) {
@@ -223,10 +228,56 @@ final class GatewayOverhead {
         });
     }
 
+    private static void printHeader() {
+        System.out.printf(Locale.ROOT, "%-34s %5s %10s %9s %9s %10s %10s %14s%n", "call", "conc", "requests/s",
+                          "p50 ms", "p99 ms", "server CPU", "client CPU", "server us/call");
+    }
+
     private static void print(String name, int concurrency, Cell cell) {
         System.out.printf(Locale.ROOT, "%-34s %5d %10.0f %9.2f %9.2f %9.0f%% %9.0f%% %14.0f%n", name, concurrency,
                           cell.perSecond, cell.p50, cell.p99, cell.serverCpu * 100, cell.clientCpu * 100,
                           cell.serverCpu * Bench.CORES * 1e6 / cell.perSecond);
+    }
+
+    /**
+     * The gateway as {@link CeilingGateway} starts it, with a JSON client (two HTTP/2 connections,
+     * as two event loops make), a gRPC channel, and a conversation to write into.
+     */
+    private record Target(Process server, WebClient http, ManagedChannel channel, String conversation)
+            implements AutoCloseable {
+
+        private static final int PORT = 18910;
+
+        static Target start() throws Exception {
+            final Path data = Files.createTempDirectory("bench-gateway");
+            final Process server = Bench.startServer(List.of(
+                    "-cp", Path.of(CeilingGateway.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                               .toString(),
+                    CeilingGateway.class.getName(), String.valueOf(PORT), data.toString()));
+            final WebClient http = WebClient.builder("http://127.0.0.1:" + PORT)
+                                            .factory(ClientFactory.builder().maxNumEventLoopsPerEndpoint(2).build())
+                                            .maxResponseLength(0)
+                                            .build();
+            final ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", PORT).usePlaintext().build();
+            try {
+                Bench.awaitHttp("http://127.0.0.1:" + PORT + "/health");
+                final String conversation = ThreadsGrpc.newBlockingStub(channel).createConversation(
+                        CreateConversationRequest.newBuilder().setGroupId("bench").setTopic("overhead").build())
+                                                       .getConversation().getId();
+                return new Target(server, http, channel, conversation);
+            } catch (Exception | Error e) {
+                channel.shutdownNow();
+                server.destroy();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            channel.shutdownNow();
+            server.destroy();
+            server.waitFor(20, TimeUnit.SECONDS);
+        }
     }
 
     /** One stretch of calls: how many, over how long, the CPU each side used, each call's latency. */
