@@ -478,6 +478,10 @@ public final class Gateway implements AutoCloseable {
                               // Writers of one conversation queue on its row: wait for them, and let
                               // close() (not a JVM hook of H2's) shut the database after requests end.
                               ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE" +
+                              // Each commit written to the file before the call is answered: H2
+                              // otherwise writes them half a second later, and a killed process
+                              // lost the messages it had answered for meanwhile.
+                              ";WRITE_DELAY=0" +
                               // H2 caches 16 MB of its pages unless told: an eighth of the heap keeps
                               // the indexes of millions of messages in memory.
                               ";CACHE_SIZE=" + Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 8 / 1024));

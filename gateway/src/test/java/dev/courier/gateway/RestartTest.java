@@ -3,12 +3,23 @@ package dev.courier.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.google.protobuf.Int32Value;
 
 import dev.courier.proto.threads.Conversation;
 import dev.courier.proto.threads.CreateConversationRequest;
@@ -18,8 +29,13 @@ import dev.courier.proto.threads.Message;
 import dev.courier.proto.threads.ReadConversationRequest;
 import dev.courier.proto.threads.ThreadsGrpc;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+
 /** The embedded database keeps what was accepted across restarts, and belongs to one server at a time. */
 class RestartTest {
+
+    private static final Pattern SERVING = Pattern.compile("Serving gRPC, JSON and /docs on http://[^:]+:(\\d+)");
 
     @TempDir
     Path dataDir;
@@ -54,6 +70,82 @@ class RestartTest {
                                                                  .build())
                                 .getMessagesList());
         }
+    }
+
+    @Test
+    void messagesAnsweredBeforeTheProcessIsKilledAreKept() throws Exception {
+        final Process server = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString())
+                .redirectErrorStream(true)
+                .start();
+        final String conversation;
+        final List<Message> answered = new ArrayList<>();
+        try {
+            final ManagedChannel channel =
+                    NettyChannelBuilder.forAddress("127.0.0.1", servingPort(server)).usePlaintext().build();
+            try {
+                final var threads = ThreadsGrpc.newBlockingStub(channel);
+                conversation = threads.createConversation(CreateConversationRequest.newBuilder()
+                                                                                   .setGroupId("g")
+                                                                                   .setTopic("killed")
+                                                                                   .build())
+                                      .getConversation().getId();
+                for (int i = 0; i < 50; i++) {
+                    answered.add(threads.createMessage(CreateMessageRequest.newBuilder()
+                                                                           .setConversationId(conversation)
+                                                                           .setAuthorId("ann")
+                                                                           .setText("message " + i)
+                                                                           .build())
+                                        .getMessage());
+                }
+            } finally {
+                channel.shutdownNow();
+            }
+        } finally {
+            // SIGKILL, at once: no shutdown hook runs, and the database is not closed.
+            server.destroyForcibly();
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS), "the server outlived SIGKILL");
+        }
+
+        try (RunningGateway restarted = RunningGateway.start(dataDir)) {
+            final List<Message> kept = ThreadsGrpc.newBlockingStub(restarted.channel)
+                                                  .listMessages(ListMessagesRequest.newBuilder()
+                                                                                   .setConversationId(conversation)
+                                                                                   .setLimit(Int32Value.of(100))
+                                                                                   .build())
+                                                  .getMessagesList();
+            Collections.reverse(answered);
+            assertEquals(answered, kept);
+        }
+    }
+
+    /** The port a gateway started with {@code --port 0} serves on, from its log, whose rest is drained. */
+    private static int servingPort(Process server) throws Exception {
+        final CompletableFuture<Integer> port = new CompletableFuture<>();
+        final Thread reader = new Thread(() -> {
+            final StringBuilder seen = new StringBuilder();
+            try (BufferedReader output = new BufferedReader(
+                    new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = output.readLine()) != null) {
+                    if (!port.isDone()) {
+                        seen.append(line).append('\n');
+                        final Matcher serving = SERVING.matcher(line);
+                        if (serving.find()) {
+                            port.complete(Integer.parseInt(serving.group(1)));
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // The process ended.
+            }
+            port.completeExceptionally(new AssertionError("the gateway did not start:\n" + seen));
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return port.get(60, TimeUnit.SECONDS);
     }
 
     @Test

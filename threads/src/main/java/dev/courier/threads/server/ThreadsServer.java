@@ -84,9 +84,11 @@ public final class ThreadsServer implements Callable<Integer> {
         } else {
             Files.createDirectories(dataDir);
             // H2 caches 16 MB of its pages unless told: an eighth of the heap keeps the indexes of
-            // millions of messages in memory.
+            // millions of messages in memory. WRITE_DELAY=0 writes each commit to the file before
+            // the call is answered: H2 otherwise writes it up to half a second later, and a killed
+            // process loses what it had answered for meanwhile.
             hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("threads") +
-                              ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE" +
+                              ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0" +
                               ";CACHE_SIZE=" + Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 8 / 1024));
         }
         hikari.setConnectionTimeout(3000);
