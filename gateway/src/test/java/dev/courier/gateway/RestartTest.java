@@ -3,17 +3,12 @@ package dev.courier.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
@@ -84,7 +79,7 @@ class RestartTest {
         final List<Message> answered = new ArrayList<>();
         try {
             final ManagedChannel channel =
-                    NettyChannelBuilder.forAddress("127.0.0.1", servingPort(server)).usePlaintext().build();
+                    NettyChannelBuilder.forAddress("127.0.0.1", ServerProcesses.awaitPort(server, SERVING)).usePlaintext().build();
             try {
                 final var threads = ThreadsGrpc.newBlockingStub(channel);
                 conversation = threads.createConversation(CreateConversationRequest.newBuilder()
@@ -119,33 +114,6 @@ class RestartTest {
             Collections.reverse(answered);
             assertEquals(answered, kept);
         }
-    }
-
-    /** The port a gateway started with {@code --port 0} serves on, from its log, whose rest is drained. */
-    private static int servingPort(Process server) throws Exception {
-        final CompletableFuture<Integer> port = new CompletableFuture<>();
-        final Thread reader = new Thread(() -> {
-            final StringBuilder seen = new StringBuilder();
-            try (BufferedReader output = new BufferedReader(
-                    new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = output.readLine()) != null) {
-                    if (!port.isDone()) {
-                        seen.append(line).append('\n');
-                        final Matcher serving = SERVING.matcher(line);
-                        if (serving.find()) {
-                            port.complete(Integer.parseInt(serving.group(1)));
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // The process ended.
-            }
-            port.completeExceptionally(new AssertionError("the gateway did not start:\n" + seen));
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return port.get(60, TimeUnit.SECONDS);
     }
 
     @Test

@@ -3,8 +3,6 @@ package dev.courier.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
@@ -71,22 +68,7 @@ class SplitDeploymentTest {
                 .redirectErrorStream(true);
         final Process process = builder.start();
         servers.add(process);
-        final BufferedReader output = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        final StringBuilder seen = new StringBuilder();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String line;
-        while (System.nanoTime() < deadline && (line = output.readLine()) != null) {
-            seen.append(line).append('\n');
-            final Matcher matcher = LISTENING.matcher(line);
-            if (matcher.find()) {
-                final Thread drain = new Thread(() -> output.lines().forEach(ignored -> {}));
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(matcher.group(1));
-            }
-        }
-        throw new AssertionError(mainClass + " did not start:\n" + seen);
+        return ServerProcesses.awaitPort(process, LISTENING);
     }
 
     @AfterAll
