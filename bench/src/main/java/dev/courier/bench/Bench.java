@@ -9,7 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -621,6 +623,31 @@ public final class Bench {
         final String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
         final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000_000L;
+    }
+
+    /**
+     * CPU time the JIT compiler threads of a process have used, from /proc: while it still grows,
+     * a measurement would time the compilers along with the calls.
+     */
+    static long compilerCpuNanos(long pid) throws IOException {
+        long ticks = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path task : tasks) {
+                final String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (NoSuchFileException e) {
+                    continue; // the thread ended meanwhile
+                }
+                // The name is in parentheses, cut to 15 characters: "C2 CompilerThre".
+                final String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (name.contains("CompilerThre")) {
+                    final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                }
+            }
+        }
+        return ticks * 10_000_000L;
     }
 
     static long clientCpuNanos() {

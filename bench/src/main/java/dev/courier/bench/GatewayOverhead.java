@@ -44,8 +44,13 @@ import io.grpc.stub.StreamObserver;
 final class GatewayOverhead {
 
     private static final long SECONDS_PER_CELL = 3;
-    /** At most this many one-second warm-up rounds a call. */
-    private static final int WARM_UP_ROUNDS = 6;
+    /**
+     * The server's JIT compilers count as done once they use less than this share of one core
+     * over the last {@link #QUIET_SECONDS}: on a slow day they work for 40 s and more, and a cell
+     * measured meanwhile times them along with the calls.
+     */
+    private static final double QUIET_COMPILERS = 0.02;
+    private static final int QUIET_SECONDS = 5;
     private static final String EMPTY = "empty JSON endpoint";
     private static final String TOKEN_JSON = "Streams.Token JSON (no database)";
     private static final String CREATE_JSON = "CreateMessage JSON";
@@ -77,20 +82,12 @@ final class GatewayOverhead {
             calls.put(LIST_GRPC, () -> toFuture(threads.listMessages(
                     ListMessagesRequest.newBuilder().setConversationId(conversation)
                                        .setLimit(Int32Value.of(25)).build())));
-            // Unmeasured rounds of each call until its rate stops rising: on a slow day the
-            // compilers of both JVMs take tens of seconds, and the first cells would time them.
-            for (Supplier<CompletableFuture<?>> call : calls.values()) {
-                double best = 0;
-                for (int round = 0; round < WARM_UP_ROUNDS; round++) {
-                    final double rate = sample(pid, 16, call, 1).count();
-                    if (round > 0 && rate < best * 1.05) {
-                        break;
-                    }
-                    best = Math.max(best, rate);
-                }
-            }
+            // Every call at least twice, the generator's compilers meanwhile doing their work
+            // too, and then on until the server's are done.
+            warmUp(pid, List.copyOf(calls.values()), 16, 2 * calls.size(), 45);
             printHeader();
             final List<String> rows = new ArrayList<>();
+            final List<Sample> measured = new ArrayList<>();
             for (int concurrency : CONCURRENCY) {
                 // Each cell is measured in one-second stretches taken in turn with the other
                 // calls', so that the machine slowing down for a while (it is shared) weighs on
@@ -98,8 +95,9 @@ final class GatewayOverhead {
                 final Map<String, List<Sample>> samples = new LinkedHashMap<>();
                 for (int stretch = 0; stretch < SECONDS_PER_CELL; stretch++) {
                     for (Map.Entry<String, Supplier<CompletableFuture<?>>> call : calls.entrySet()) {
-                        samples.computeIfAbsent(call.getKey(), name -> new ArrayList<>())
-                               .add(sample(pid, concurrency, call.getValue(), 1));
+                        final Sample sample = sample(pid, concurrency, call.getValue(), 1);
+                        samples.computeIfAbsent(call.getKey(), name -> new ArrayList<>()).add(sample);
+                        measured.add(sample);
                     }
                 }
                 final Map<String, Cell> cells = new HashMap<>();
@@ -119,12 +117,14 @@ final class GatewayOverhead {
             }
             System.out.println();
             rows.forEach(System.out::println);
+            printCompilers(measured);
         }
     }
 
     /**
-     * {@code createmessage [seconds]}: CreateMessage JSON alone at concurrency 64, 23 s unmeasured,
-     * then {@code seconds} (12 unless given) measured as one cell. One call held steady moves less
+     * {@code createmessage [seconds]}: CreateMessage JSON alone at concurrency 64, unmeasured for
+     * at least 20 s and until the server's compilers are done (at most 90 s), then {@code seconds}
+     * (12 unless given) measured as one cell. One call held steady moves less
      * from run to run than the cells of {@code gateway}, which take six calls in turn: run it
      * alternately with two builds to compare their write paths.
      */
@@ -134,10 +134,42 @@ final class GatewayOverhead {
             final String body = createBody(target.conversation());
             final Supplier<CompletableFuture<?>> call =
                     () -> post(target.http(), "/threads/Threads/CreateMessage", body);
-            sample(target.server().pid(), 64, call, 23);
+            warmUp(target.server().pid(), List.of(call), 64, 20, 90);
             printHeader();
-            print(CREATE_JSON, 64, Cell.of(List.of(sample(target.server().pid(), 64, call, seconds))));
+            final Sample sample = sample(target.server().pid(), 64, call, seconds);
+            print(CREATE_JSON, 64, Cell.of(List.of(sample)));
+            printCompilers(List.of(sample));
         }
+    }
+
+    /**
+     * One-second rounds of the calls in turn, unmeasured: at least {@code minSeconds}, then until
+     * the server's compilers are quiet or {@code maxSeconds} have gone by. Prints how long it took.
+     */
+    private static void warmUp(long pid, List<Supplier<CompletableFuture<?>>> calls, int concurrency,
+                               int minSeconds, int maxSeconds) throws IOException {
+        final List<Long> compilerNanos = new ArrayList<>();
+        compilerNanos.add(Bench.compilerCpuNanos(pid));
+        int seconds = 0;
+        while (seconds < maxSeconds) {
+            sample(pid, concurrency, calls.get(seconds % calls.size()), 1);
+            seconds++;
+            compilerNanos.add(Bench.compilerCpuNanos(pid));
+            final long recent = compilerNanos.get(seconds) - compilerNanos.get(Math.max(0, seconds - QUIET_SECONDS));
+            if (seconds >= minSeconds && recent < QUIET_COMPILERS * QUIET_SECONDS * 1e9) {
+                break;
+            }
+        }
+        System.out.printf(Locale.ROOT, "Warm-up: %d s, the server's compilers %.1f s of CPU in it%n", seconds,
+                          (compilerNanos.get(seconds) - compilerNanos.get(0)) / 1e9);
+    }
+
+    /** What the server's compilers used while the cells were measured, which the cells include. */
+    private static void printCompilers(List<Sample> samples) {
+        final long nanos = samples.stream().mapToLong(Sample::compilerCpuNanos).sum();
+        final long elapsed = samples.stream().mapToLong(Sample::elapsedNanos).sum();
+        System.out.printf(Locale.ROOT, "The server's compilers while measuring: %.1f%% of one core%n",
+                          100.0 * nanos / elapsed);
     }
 
     private static String createBody(String conversation) {
@@ -187,6 +219,7 @@ final class GatewayOverhead {
 
     private static Sample sample(long serverPid, int concurrency, Supplier<CompletableFuture<?>> call,
                                  long seconds) throws IOException {
+        final long compilerCpuBefore = Bench.compilerCpuNanos(serverPid);
         final long serverCpuBefore = Bench.cpuNanos(serverPid);
         final long clientCpuBefore = Bench.clientCpuNanos();
         final long start = System.nanoTime();
@@ -204,6 +237,7 @@ final class GatewayOverhead {
         final long elapsed = System.nanoTime() - start;
         return new Sample(count.get(), elapsed, Bench.cpuNanos(serverPid) - serverCpuBefore,
                           Bench.clientCpuNanos() - clientCpuBefore,
+                          Bench.compilerCpuNanos(serverPid) - compilerCpuBefore,
                           Arrays.copyOf(latencies, (int) Math.min(count.get(), latencies.length)));
     }
 
@@ -280,9 +314,12 @@ final class GatewayOverhead {
         }
     }
 
-    /** One stretch of calls: how many, over how long, the CPU each side used, each call's latency. */
+    /**
+     * One stretch of calls: how many, over how long, the CPU each side used (and the server's
+     * compilers, within its share), each call's latency.
+     */
     private record Sample(long count, long elapsedNanos, long serverCpuNanos, long clientCpuNanos,
-                          long[] latencies) {}
+                          long compilerCpuNanos, long[] latencies) {}
 
     /** One measured cell: calls a second, latency in milliseconds, CPU as a share of all cores. */
     static final class Cell {
