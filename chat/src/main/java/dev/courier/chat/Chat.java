@@ -8,7 +8,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -48,8 +47,9 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * The Chat service. Messages are stored first, then published on the bus, so everything a
- * connection receives is already in History; a chat's messages are stored and published under one
- * lock, so every connection receives them in History's order.
+ * connection receives is already in History; a chat's messages are stored and published by one
+ * lane of a {@link SendWriter}, a batch at a time, so every connection receives them in History's
+ * order.
  *
  * <pre>{@code
  * BindableService chat = Chat.builder()
@@ -72,7 +72,6 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
 
     private static final Context.Key<String> CHAT_ID = Context.key("chat-id");
     private static final Context.Key<String> USER_ID = Context.key("user-id");
-    private static final int LOCK_STRIPES = 256;
 
     /** Returns a new builder. */
     public static Builder builder() {
@@ -85,7 +84,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
     private final Clock clock;
     private final Supplier<String> namespace;
     private final int connectionQueueSize;
-    private final Object[] chatLocks = new Object[LOCK_STRIPES];
+    private final SendWriter writer;
 
     private Chat(Builder builder) {
         store = requireNonNull(builder.store, "store");
@@ -94,9 +93,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         clock = builder.clock;
         namespace = builder.namespace;
         connectionQueueSize = builder.connectionQueueSize;
-        for (int i = 0; i < LOCK_STRIPES; i++) {
-            chatLocks[i] = new Object();
-        }
+        writer = new SendWriter(store, bus, executor, SendWriter.LANES, builder.sendQueueSize);
     }
 
     @Override
@@ -154,11 +151,19 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
             out.onError(invalid.toException());
             return;
         }
-        final String ns = namespace.get();
-        run(out, () -> {
-            deliver(ns, req.getChatId(), req.getUserId(), req.getClientId(), req.getSubject(), req.getText(), "");
-            return SendResponse.getDefaultInstance();
-        });
+        deliver(namespace.get(), req.getChatId(), req.getUserId(), req.getClientId(), req.getSubject(),
+                req.getText(), "", new SendWriter.Sender() {
+                    @Override
+                    public void sent() {
+                        out.onNext(SendResponse.getDefaultInstance());
+                        out.onCompleted();
+                    }
+
+                    @Override
+                    public void failed(RuntimeException cause) {
+                        out.onError(status(cause));
+                    }
+                });
     }
 
     @Override
@@ -229,11 +234,20 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                     return;
                 }
                 unfinished.incrementAndGet();
-                execute(outbox, () -> {
-                    deliver(ns, chatId, userId, message.getClientId(), message.getSubject(), message.getText(),
-                            connection.id());
-                    out.request(1);
-                }, finishOne);
+                deliver(ns, chatId, userId, message.getClientId(), message.getSubject(), message.getText(),
+                        connection.id(), new SendWriter.Sender() {
+                            @Override
+                            public void sent() {
+                                out.request(1);
+                                finishOne.run();
+                            }
+
+                            @Override
+                            public void failed(RuntimeException cause) {
+                                outbox.fail(status(cause));
+                                finishOne.run();
+                            }
+                        });
             }
 
             @Override
@@ -248,9 +262,9 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         };
     }
 
-    /** Stores a message and publishes it, under the chat's lock so that both happen in one order. */
+    /** Hands a message to the writer, which stores and publishes it, then tells {@code sender}. */
     private void deliver(String ns, String chatId, String userId, String clientId, String subject, String text,
-                         String origin) {
+                         String origin, SendWriter.Sender sender) {
         final Message message = Message.newBuilder()
                                        .setId(UUID.randomUUID().toString())
                                        .setClientId(clientId.isEmpty() ? UUID.randomUUID().toString() : clientId)
@@ -260,15 +274,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                                        .setText(text)
                                        .setSentAt(clock.instant().getEpochSecond())
                                        .build();
-        synchronized (chatLocks[Math.floorMod((ns + '\n' + chatId).hashCode(), LOCK_STRIPES)]) {
-            final Optional<ChatStore.Sent> sent = store.send(ns, message, !clientId.isEmpty());
-            if (sent.isEmpty()) {
-                throw ChatError.INVALID_CHAT_ID.toException();
-            }
-            if (sent.get().isNew()) {
-                bus.publish(subject(ns, chatId), Envelope.encode(origin, message));
-            }
-        }
+        writer.send(ns, message, !clientId.isEmpty(), origin, sender);
     }
 
     private static ChatError sendError(ByteString chatId, ByteString userId, ByteString clientId,
@@ -307,7 +313,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         return HexFormat.of().formatHex(sha256.digest(), 0, 16);
     }
 
-    private static String subject(String ns, String chatId) {
+    static String subject(String ns, String chatId) {
         return "chat." + ns + '.' + chatId;
     }
 
@@ -363,6 +369,11 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         }
     }
 
+    /** The error a client gets for a failed message: its own, or that of the store or the bus. */
+    private static StatusRuntimeException status(RuntimeException cause) {
+        return cause instanceof StatusRuntimeException status ? status : failure(cause).toException();
+    }
+
     /** The error a client gets for a failure of the store or the bus; the cause stays in the log. */
     private static ChatError failure(RuntimeException e) {
         if (e instanceof BusUnavailableException) {
@@ -391,6 +402,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         private Clock clock = Clock.systemUTC();
         private Supplier<String> namespace = () -> "default";
         private int connectionQueueSize = Limits.DEFAULT_QUEUE;
+        private int sendQueueSize = Limits.DEFAULT_SEND_QUEUE;
 
         private Builder() {}
 
@@ -437,6 +449,18 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                                                    " (expected: >= 1)");
             }
             this.connectionQueueSize = connectionQueueSize;
+            return this;
+        }
+
+        /**
+         * Messages of Send and Connect that may wait to be stored, in each of the writer's lanes;
+         * past that they fail with RESOURCE_EXHAUSTED (default 4096).
+         */
+        public Builder sendQueueSize(int sendQueueSize) {
+            if (sendQueueSize < 1) {
+                throw new IllegalArgumentException("sendQueueSize: " + sendQueueSize + " (expected: >= 1)");
+            }
+            this.sendQueueSize = sendQueueSize;
             return this;
         }
 

@@ -17,6 +17,8 @@ final class Limits {
     static final int MAX_PAGE = 1000;
     /** Messages that may wait for a slow Connect stream before it is ended, by default. */
     static final int DEFAULT_QUEUE = 1024;
+    /** Messages that may wait to be stored, in each lane of the writer, by default. */
+    static final int DEFAULT_SEND_QUEUE = 4096;
 
     private Limits() {}
 }

@@ -227,6 +227,7 @@ public final class Gateway implements AutoCloseable {
                           .executor(storeExecutor)
                           .namespace(Auth::namespace)
                           .connectionQueueSize(config.streamQueueSize())
+                          .sendQueueSize(config.storeQueueSize())
                           .build().bindService(),
                     streams != null
                     ? streams.bindService()

@@ -18,14 +18,16 @@ public interface ChatStore {
     boolean chatExists(String namespace, String chatId);
 
     /**
-     * Stores a message at the end of its chat, unless a message with the same client_id is
-     * already in the chat. A client_id the server made up for this message cannot be in the chat
-     * yet ({@code clientChoseId} false), so none is looked for.
+     * Stores messages at the end of their chats, in one transaction, in the order given: each
+     * unless a message with the same client_id is already in its chat, or earlier in the list. A
+     * client_id the server made up for its message cannot be in the chat yet ({@code
+     * clientChoseId} false), so none is looked for. Throws, storing none of them, if the
+     * transaction fails.
      *
-     * @return the stored message and whether this call stored it, or empty if the chat does not
-     *         exist
+     * @return for each message, in order, the stored message and whether this call stored it, or
+     *         empty if its chat does not exist
      */
-    Optional<Sent> send(String namespace, Message message, boolean clientChoseId);
+    List<Optional<Sent>> send(List<Outgoing> messages);
 
     /**
      * Returns up to {@code limit} messages of a chat, oldest first: the newest ones, or those just
@@ -34,6 +36,9 @@ public interface ChatStore {
      * @return the messages, or empty if the chat, or the message named by a cursor, does not exist
      */
     Optional<List<Message>> history(String namespace, String chatId, String beforeId, String afterId, int limit);
+
+    /** A message to store in the chat it names, and whether its client_id came from the client. */
+    record Outgoing(String namespace, Message message, boolean clientChoseId) {}
 
     /** A message as stored, and whether the call that returned it stored it. */
     record Sent(Message message, boolean isNew) {}

@@ -8,8 +8,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
@@ -110,11 +113,12 @@ public final class JdbcChatStore implements ChatStore {
     }
 
     @Override
-    public Optional<Sent> send(String namespace, Message message, boolean clientChoseId) {
+    public List<Optional<Sent>> send(List<Outgoing> messages) {
+        requireNonNull(messages, "messages");
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                final Optional<Sent> sent = send(c, namespace, message, clientChoseId);
+                final List<Optional<Sent>> sent = send(c, messages);
                 c.commit();
                 return sent;
             } catch (SQLException | RuntimeException e) {
@@ -126,55 +130,104 @@ public final class JdbcChatStore implements ChatStore {
         }
     }
 
-    private Optional<Sent> send(Connection c, String namespace, Message message, boolean clientChoseId)
-            throws SQLException {
-        // Taking the next seq locks the chat's row until commit: senders of one chat take turns,
-        // so a retried client_id is always found by the second sender.
-        try (PreparedStatement bump = c.prepareStatement(
-                "UPDATE chats SET last_seq = last_seq + 1 WHERE namespace = ? AND id = ?")) {
-            bump.setString(1, namespace);
-            bump.setString(2, message.getChatId());
-            if (bump.executeUpdate() == 0) {
-                return Optional.empty();
-            }
+    private List<Optional<Sent>> send(Connection c, List<Outgoing> messages) throws SQLException {
+        final Sent[] sent = new Sent[messages.size()];
+        // Chats in key order: batches running at once, on one node or on several that share the
+        // database, then lock their rows in one order and wait for each other instead of
+        // deadlocking.
+        final Map<ChatKey, List<Integer>> byChat = new TreeMap<>();
+        for (int i = 0; i < messages.size(); i++) {
+            final Outgoing message = messages.get(i);
+            byChat.computeIfAbsent(new ChatKey(message.namespace(), message.message().getChatId()),
+                                   key -> new ArrayList<>()).add(i);
         }
-        if (clientChoseId) {
-            try (PreparedStatement select = c.prepareStatement(selectByClientId)) {
-                select.setString(1, namespace);
-                select.setString(2, message.getChatId());
-                select.setString(3, message.getClientId());
-                try (ResultSet rows = select.executeQuery()) {
-                    if (rows.next()) {
-                        return Optional.of(new Sent(message(rows, message.getChatId()), false));
+        // The lock is an UPDATE that changes nothing, and the row stays locked until commit:
+        // senders of one chat take turns, so a retried client_id is always found by the second.
+        try (PreparedStatement lock = c.prepareStatement(
+                     "UPDATE chats SET last_seq = last_seq WHERE namespace = ? AND id = ?");
+             PreparedStatement last = c.prepareStatement(
+                     "SELECT last_seq FROM chats WHERE namespace = ? AND id = ?");
+             PreparedStatement byClientId = c.prepareStatement(selectByClientId);
+             PreparedStatement insert = c.prepareStatement(
+                     "INSERT INTO chat_messages (namespace, chat_id, " + MESSAGE_COLUMNS + ")" +
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+             PreparedStatement bump = c.prepareStatement(
+                     "UPDATE chats SET last_seq = ? WHERE namespace = ? AND id = ?")) {
+            for (Map.Entry<ChatKey, List<Integer>> chat : byChat.entrySet()) {
+                final ChatKey key = chat.getKey();
+                lock.setString(1, key.namespace());
+                lock.setString(2, key.chatId());
+                if (lock.executeUpdate() == 0) {
+                    continue;
+                }
+                last.setString(1, key.namespace());
+                last.setString(2, key.chatId());
+                final long lastSeq;
+                try (ResultSet rows = last.executeQuery()) {
+                    rows.next();
+                    lastSeq = rows.getLong(1);
+                }
+                long seq = lastSeq;
+                // Client ids stored by this batch, which the lookup would not find until commit.
+                final Map<String, Message> stored = new HashMap<>();
+                for (int index : chat.getValue()) {
+                    final Outgoing outgoing = messages.get(index);
+                    final Message message = outgoing.message();
+                    if (outgoing.clientChoseId()) {
+                        final Message earlier = stored.containsKey(message.getClientId())
+                                                ? stored.get(message.getClientId())
+                                                : find(byClientId, key, message.getClientId());
+                        if (earlier != null) {
+                            sent[index] = new Sent(earlier, false);
+                            continue;
+                        }
+                        stored.put(message.getClientId(), message);
                     }
+                    seq++;
+                    insert.setString(1, key.namespace());
+                    insert.setString(2, key.chatId());
+                    insert.setLong(3, seq);
+                    insert.setString(4, message.getId());
+                    insert.setString(5, message.getClientId());
+                    insert.setString(6, message.getUserId());
+                    insert.setString(7, message.getSubject());
+                    insert.setString(8, message.getText());
+                    insert.setLong(9, message.getSentAt());
+                    insert.addBatch();
+                    sent[index] = new Sent(message, true);
+                }
+                if (seq != lastSeq) {
+                    insert.executeBatch();
+                    bump.setLong(1, seq);
+                    bump.setString(2, key.namespace());
+                    bump.setString(3, key.chatId());
+                    bump.executeUpdate();
                 }
             }
         }
-        final long seq;
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT last_seq FROM chats WHERE namespace = ? AND id = ?")) {
-            select.setString(1, namespace);
-            select.setString(2, message.getChatId());
-            try (ResultSet rows = select.executeQuery()) {
-                rows.next();
-                seq = rows.getLong(1);
-            }
+        final List<Optional<Sent>> results = new ArrayList<>(sent.length);
+        for (Sent one : sent) {
+            results.add(Optional.ofNullable(one));
         }
-        try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO chat_messages (namespace, chat_id, " + MESSAGE_COLUMNS + ")" +
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, namespace);
-            insert.setString(2, message.getChatId());
-            insert.setLong(3, seq);
-            insert.setString(4, message.getId());
-            insert.setString(5, message.getClientId());
-            insert.setString(6, message.getUserId());
-            insert.setString(7, message.getSubject());
-            insert.setString(8, message.getText());
-            insert.setLong(9, message.getSentAt());
-            insert.executeUpdate();
+        return results;
+    }
+
+    private static Message find(PreparedStatement byClientId, ChatKey key, String clientId) throws SQLException {
+        byClientId.setString(1, key.namespace());
+        byClientId.setString(2, key.chatId());
+        byClientId.setString(3, clientId);
+        try (ResultSet rows = byClientId.executeQuery()) {
+            return rows.next() ? message(rows, key.chatId()) : null;
         }
-        return Optional.of(new Sent(message, true));
+    }
+
+    /** A chat, ordered as its rows are locked. */
+    private record ChatKey(String namespace, String chatId) implements Comparable<ChatKey> {
+        @Override
+        public int compareTo(ChatKey other) {
+            final int byNamespace = namespace.compareTo(other.namespace);
+            return byNamespace != 0 ? byNamespace : chatId.compareTo(other.chatId);
+        }
     }
 
     @Override
