@@ -1,6 +1,7 @@
 package dev.courier.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -26,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -188,7 +191,7 @@ public final class Bench {
      */
     private static Result courier(int subscribers, int messages, boolean grpcSubscribers) throws Exception {
         final int port = 18900;
-        final Path data = Files.createTempDirectory("bench-courier");
+        final Path data = scratchDirectory("bench-courier");
         final Process server = startGateway(port, data);
         try {
             awaitHttp("http://127.0.0.1:" + port + "/health");
@@ -616,6 +619,22 @@ public final class Bench {
             }
         }
         return used;
+    }
+
+    /**
+     * A new directory for a server's database, deleted with everything in it when the benchmark
+     * exits: a run writes gigabytes there, and a few runs left behind would fill the disk.
+     */
+    static Path scratchDirectory(String prefix) throws IOException {
+        final Path directory = Files.createTempDirectory(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (Stream<Path> paths = Files.walk(directory)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                System.err.println("Could not delete " + directory + ": " + e);
+            }
+        }));
+        return directory;
     }
 
     /** CPU time a process has used, from /proc (clock ticks of 10 ms). */

@@ -3,7 +3,6 @@ package dev.courier.bench;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,7 +78,7 @@ final class ChatLatency {
         final int[] rates = Arrays.stream((args.length > 1 ? args[1] : DEFAULT_RATES).split(","))
                                   .mapToInt(Integer::parseInt).toArray();
         final long seconds = args.length > 2 ? Long.parseLong(args[2]) : DEFAULT_SECONDS;
-        final Path data = Files.createTempDirectory("bench-chat");
+        final Path data = Bench.scratchDirectory("bench-chat");
         final Process server = Bench.startGateway(PORT, data);
         final List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < CHANNELS; i++) {

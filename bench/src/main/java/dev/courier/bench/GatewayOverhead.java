@@ -1,7 +1,6 @@
 package dev.courier.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -283,7 +282,7 @@ final class GatewayOverhead {
         private static final int PORT = 18910;
 
         static Target start() throws Exception {
-            final Path data = Files.createTempDirectory("bench-gateway");
+            final Path data = Bench.scratchDirectory("bench-gateway");
             final Process server = Bench.startServer(List.of(
                     "-cp", Path.of(CeilingGateway.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                                .toString(),

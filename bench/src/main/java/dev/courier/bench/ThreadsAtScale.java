@@ -56,7 +56,7 @@ final class ThreadsAtScale {
         System.out.printf(Locale.ROOT, "Threads at scale: %d conversations, ListMessages (25, newest and a random " +
                                        "page) and RecentMessages (%d conversations, 10 each), concurrency %d%n%n",
                           CONVERSATIONS, RECENT_CONVERSATIONS, CONCURRENCY);
-        final Database smaller = Database.prepare(small, Files.createTempDirectory("bench-threads"), 18930);
+        final Database smaller = Database.prepare(small, Bench.scratchDirectory("bench-threads"), 18930);
         final Database larger = Database.prepare(large, Path.of("bench", "target", "threads-" + large), 18931);
         final List<Row> rows = new ArrayList<>();
         try (smaller; larger) {
