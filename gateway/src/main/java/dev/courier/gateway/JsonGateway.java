@@ -147,9 +147,10 @@ final class JsonGateway implements HttpService {
     }
 
     /**
-     * Calls the method and completes {@code response} with its answer, printed on the thread the
-     * call ends on (a store thread, for most) and handed to the request's event loop with the
-     * other answers that thread completes meanwhile.
+     * Calls the method and completes {@code response} with its answer on the request's event loop,
+     * handed over with the other answers that the thread the call ends on (a store thread, for
+     * most) completes meanwhile. An in-process call's answer is printed on the loop; a remote
+     * call's on the thread its call ends on.
      */
     private static void call(Route route, RequestHeaders headers, AggregatedHttpRequest body,
                              CompletableFuture<HttpResponse> response, LoopHandoff loop) {
