@@ -73,6 +73,7 @@ import dev.courier.streams.bus.Bus;
 import dev.courier.streams.bus.InProcessBus;
 import dev.courier.streams.bus.NatsBus;
 import dev.courier.streams.bus.Outbox;
+import dev.courier.streams.server.EmbeddedDatabase;
 import dev.courier.streams.store.TokenKeys;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
@@ -464,42 +465,33 @@ public final class Gateway implements AutoCloseable {
     private static HikariDataSource openDatabase(GatewayConfig config, MeterRegistry metrics) {
         final HikariConfig hikari = new HikariConfig();
         hikari.setMetricRegistry(metrics);
-        if (config.databaseUrl().isPresent()) {
-            hikari.setJdbcUrl(config.databaseUrl().get());
-            config.databaseUser().ifPresent(hikari::setUsername);
-            config.databasePassword().ifPresent(hikari::setPassword);
-        } else {
+        hikari.setMaximumPoolSize(config.dbPoolSize());
+        hikari.setPoolName("store");
+        // A lost database fails requests within seconds (UNAVAILABLE) instead of holding them.
+        hikari.setConnectionTimeout(3000);
+        if (config.databaseUrl().isEmpty()) {
             try {
                 Files.createDirectories(config.dataDir());
             } catch (IOException e) {
                 throw new GatewayStartException("cannot create the data directory " + config.dataDir() +
                                                 ": " + e.getMessage(), e);
             }
-            hikari.setJdbcUrl("jdbc:h2:file:" + config.dataDir().toAbsolutePath().resolve("courier") +
-                              // Writers of one conversation queue on its row: wait for them, and let
-                              // close() (not a JVM hook of H2's) shut the database after requests end.
-                              ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE" +
-                              // Each commit written to the file before the call is answered: H2
-                              // otherwise writes them half a second later, and a killed process
-                              // lost the messages it had answered for meanwhile.
-                              ";WRITE_DELAY=0" +
-                              // H2 caches 16 MB of its pages unless told: an eighth of the heap keeps
-                              // the indexes of millions of messages in memory.
-                              ";CACHE_SIZE=" + Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 8 / 1024));
+            try {
+                return new EmbeddedDatabase(config.dataDir().resolve("courier"), hikari);
+            } catch (RuntimeException e) {
+                throw new GatewayStartException("cannot open the database in " + config.dataDir() +
+                                                " (is another server using it?): " + e.getMessage(), e);
+            }
         }
-        hikari.setMaximumPoolSize(config.dbPoolSize());
-        hikari.setPoolName("store");
-        // A lost database fails requests within seconds (UNAVAILABLE) instead of holding them.
-        hikari.setConnectionTimeout(3000);
+        hikari.setJdbcUrl(config.databaseUrl().get());
+        config.databaseUser().ifPresent(hikari::setUsername);
+        config.databasePassword().ifPresent(hikari::setPassword);
         try {
             return new HikariDataSource(hikari);
         } catch (RuntimeException e) {
-            throw new GatewayStartException(
-                    config.databaseUrl().isPresent()
-                    ? "cannot connect to the database " + withoutCredentials(config.databaseUrl().get()) + ": " +
-                      e.getMessage()
-                    : "cannot open the database in " + config.dataDir() + " (is another server using it?): " +
-                      e.getMessage(), e);
+            throw new GatewayStartException("cannot connect to the database " +
+                                            withoutCredentials(config.databaseUrl().get()) + ": " + e.getMessage(),
+                                            e);
         }
     }
 

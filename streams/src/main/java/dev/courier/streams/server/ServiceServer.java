@@ -34,23 +34,16 @@ public final class ServiceServer {
     public static HikariDataSource database(String url, String user, String password, Path dataDir, String name,
                                             int poolSize) throws IOException {
         final HikariConfig hikari = new HikariConfig();
-        if (url != null) {
-            hikari.setJdbcUrl(url);
-            hikari.setUsername(user);
-            hikari.setPassword(password);
-        } else {
-            Files.createDirectories(dataDir);
-            // H2 caches 16 MB of its pages unless told: an eighth of the heap keeps the indexes of
-            // millions of messages in memory. WRITE_DELAY=0 writes each commit to the file before
-            // the call is answered: H2 otherwise writes it up to half a second later, and a killed
-            // process loses what it had answered for meanwhile.
-            hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve(name) +
-                              ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0" +
-                              ";CACHE_SIZE=" + Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 8 / 1024));
-        }
         hikari.setMaximumPoolSize(poolSize);
         hikari.setPoolName(name);
         hikari.setConnectionTimeout(3000);
+        if (url == null) {
+            Files.createDirectories(dataDir);
+            return new EmbeddedDatabase(dataDir.resolve(name), hikari);
+        }
+        hikari.setJdbcUrl(url);
+        hikari.setUsername(user);
+        hikari.setPassword(password);
         return new HikariDataSource(hikari);
     }
 

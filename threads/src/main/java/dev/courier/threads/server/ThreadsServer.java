@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.courier.streams.server.EmbeddedDatabase;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
 import dev.courier.threads.store.JdbcThreadStore;
@@ -77,24 +78,19 @@ public final class ThreadsServer implements Callable<Integer> {
                                                      "--db-pool-size: " + poolSize + " (expected: >= 1)");
         }
         final HikariConfig hikari = new HikariConfig();
+        hikari.setConnectionTimeout(3000);
+        hikari.setMaximumPoolSize(poolSize);
+        hikari.setPoolName("threads");
+        final HikariDataSource dataSource;
         if (databaseUrl != null) {
             hikari.setJdbcUrl(databaseUrl);
             hikari.setUsername(databaseUser);
             hikari.setPassword(databasePassword);
+            dataSource = new HikariDataSource(hikari);
         } else {
             Files.createDirectories(dataDir);
-            // H2 caches 16 MB of its pages unless told: an eighth of the heap keeps the indexes of
-            // millions of messages in memory. WRITE_DELAY=0 writes each commit to the file before
-            // the call is answered: H2 otherwise writes it up to half a second later, and a killed
-            // process loses what it had answered for meanwhile.
-            hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("threads") +
-                              ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0" +
-                              ";CACHE_SIZE=" + Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 8 / 1024));
+            dataSource = new EmbeddedDatabase(dataDir.resolve("threads"), hikari);
         }
-        hikari.setConnectionTimeout(3000);
-        hikari.setMaximumPoolSize(poolSize);
-        hikari.setPoolName("threads");
-        final HikariDataSource dataSource = new HikariDataSource(hikari);
         final ExecutorService storeExecutor = StoreExecutor.create("threads-store", poolSize, 4096);
         final HealthStatusManager health = new HealthStatusManager();
         final Server server = NettyServerBuilder.forPort(port)
