@@ -29,8 +29,9 @@ import com.zaxxer.hikari.HikariDataSource;
  * every commit for as long as the process ran (by about 0.6 KB a commit of a small row: 2 GB an
  * hour at 1,000 commits a second). So a thread of this pool does what the background writer
  * would, every {@value #HOUSEKEEPING_MILLIS} ms. H2 still keeps the chunks that commits left
- * behind for its retention time (45 s) before it reuses their space, so a busy file holds about
- * that long of commits beyond its data: 1.2 GB at 1,000 commits a second of one small row each.
+ * behind for its retention time (45 s) before it reuses their space, so a busy file holds at
+ * least that long of commits beyond its data, and under the heaviest steady writes it still grows
+ * for minutes (BENCHMARKS.md has the figures).
  */
 public final class EmbeddedDatabase extends HikariDataSource {
 
