@@ -1,6 +1,5 @@
 package dev.courier.threads.server;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -9,10 +8,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import dev.courier.streams.server.EmbeddedDatabase;
+import dev.courier.streams.server.ServiceServer;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
 import dev.courier.threads.store.JdbcThreadStore;
@@ -77,20 +75,8 @@ public final class ThreadsServer implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                                                      "--db-pool-size: " + poolSize + " (expected: >= 1)");
         }
-        final HikariConfig hikari = new HikariConfig();
-        hikari.setConnectionTimeout(3000);
-        hikari.setMaximumPoolSize(poolSize);
-        hikari.setPoolName("threads");
-        final HikariDataSource dataSource;
-        if (databaseUrl != null) {
-            hikari.setJdbcUrl(databaseUrl);
-            hikari.setUsername(databaseUser);
-            hikari.setPassword(databasePassword);
-            dataSource = new HikariDataSource(hikari);
-        } else {
-            Files.createDirectories(dataDir);
-            dataSource = new EmbeddedDatabase(dataDir.resolve("threads"), hikari);
-        }
+        final HikariDataSource dataSource =
+                ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, "threads", poolSize);
         final ExecutorService storeExecutor = StoreExecutor.create("threads-store", poolSize, 4096);
         final HealthStatusManager health = new HealthStatusManager();
         final Server server = NettyServerBuilder.forPort(port)
