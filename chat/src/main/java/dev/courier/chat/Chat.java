@@ -212,7 +212,7 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
                 }
                 outbox.subscribed(bus.subscribe(subject(ns, chatId), connection));
                 out.request(1);
-            }, () -> {});
+            });
         }
         // One for the client's side of the stream, plus one per message being stored: the stream
         // ends only when the client is done and what it sent is stored (or has failed it).
@@ -347,25 +347,18 @@ public final class Chat implements ChatGrpc.AsyncService, BindableService {
         }
     }
 
-    /**
-     * Runs a store call of a Connect stream on the store executor; a failure ends the stream. Then,
-     * whatever happened, runs {@code after}.
-     */
-    private void execute(Outbox<Message> outbox, Runnable call, Runnable after) {
+    /** Runs a store call of a Connect stream on the store executor; a failure ends the stream. */
+    private void execute(Outbox<Message> outbox, Runnable call) {
         try {
             executor.execute(() -> {
                 try {
                     call.run();
-                } catch (StatusRuntimeException e) {
-                    outbox.fail(e);
                 } catch (RuntimeException e) {
-                    outbox.fail(failure(e).toException());
+                    outbox.fail(status(e));
                 }
-                after.run();
             });
         } catch (RejectedExecutionException e) {
             outbox.fail(ChatError.BUSY.toException());
-            after.run();
         }
     }
 
