@@ -233,6 +233,8 @@ public final class Gateway implements AutoCloseable {
                     streams != null
                     ? streams.bindService()
                     : remote(StreamsGrpc.getServiceDescriptor(), config.streamsAddr().get(), remotes));
+            // The tables are migrated: from here on, each commit is journaled before it is answered.
+            EmbeddedDatabase.startJournal(dataSource);
 
             // Connect requests, WebSockets and JSON calls to forwarded services reach the services
             // through an in-process gRPC server; JSON calls to the services here go straight to

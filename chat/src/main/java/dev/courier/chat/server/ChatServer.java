@@ -12,6 +12,7 @@ import dev.courier.chat.Chat;
 import dev.courier.chat.store.JdbcChatStore;
 import dev.courier.streams.bus.Bus;
 import dev.courier.streams.server.ForwardedIdentity;
+import dev.courier.streams.server.EmbeddedDatabase;
 import dev.courier.streams.server.ServerOptions;
 import dev.courier.streams.server.ServiceServer;
 
@@ -48,8 +49,10 @@ public final class ChatServer implements Callable<Integer> {
         final Bus bus = options.bus();
         final ExecutorService storeExecutor = new ThreadPoolExecutor(poolSize, poolSize, 0, TimeUnit.MILLISECONDS,
                                                                      new ArrayBlockingQueue<>(4096));
+        final JdbcChatStore store = JdbcChatStore.migrate(dataSource);
+        EmbeddedDatabase.startJournal(dataSource);
         final Chat chat = Chat.builder()
-                              .store(JdbcChatStore.migrate(dataSource))
+                              .store(store)
                               .bus(bus)
                               .executor(storeExecutor)
                               .namespace(ForwardedIdentity::namespace)

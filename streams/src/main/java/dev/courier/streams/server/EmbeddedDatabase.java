@@ -1,5 +1,6 @@
 package dev.courier.streams.server;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -7,9 +8,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.h2.engine.SessionLocal;
-import org.h2.jdbc.JdbcConnection;
-import org.h2.mvstore.MVStore;
+import javax.sql.DataSource;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,60 +18,83 @@ import com.zaxxer.hikari.HikariDataSource;
 
 /**
  * The embedded H2 database of a server that runs without a shared one: a file, the settings every
- * server opens it with, and a pool whose close also ends the housekeeping that those settings
- * make necessary.
+ * server opens it with, and the {@link Journal} that makes each commit durable before its call is
+ * answered.
  *
- * <p>{@code WRITE_DELAY=0} writes each commit to the file before its call is answered (H2
- * otherwise writes it up to half a second later, and a killed process lost what it had answered
- * for meanwhile). But it also stops H2's background writer, and with it the housekeeping that
- * rewrites chunks holding few live pages: each commit writes a chunk of its own, and without that
- * housekeeping the chunks that keep a page or two alive are never freed, so the file grew with
- * every commit for as long as the process ran (by about 0.6 KB a commit of a small row: 2 GB an
- * hour at 1,000 commits a second). So a thread of this pool does what the background writer
- * would, every {@value #HOUSEKEEPING_MILLIS} ms. H2 still keeps the chunks that commits left
- * behind for its retention time (45 s) before it reuses their space, so a busy file holds at
- * least that long of commits beyond its data, and under the heaviest steady writes it still grows
- * for minutes (BENCHMARKS.md has the figures).
+ * <p>H2 writes its file up to half a second after a commit, and a process killed meanwhile lost
+ * what it had answered for. Writing each commit to the file at once ({@code WRITE_DELAY=0}) cost a
+ * chunk of the file per commit: about a quarter of the server's CPU under the heaviest writes, and
+ * a file that grew by gigabytes. The journal appends the rows of each commit to a file of its own
+ * instead, one write per commit, and H2 writes its file in its own time. Every
+ * {@value #CHECKPOINT_MILLIS} ms H2 is made to write what has been committed, and the journal
+ * before that point is deleted; at start, what the journal holds beyond the file is applied again.
+ *
+ * <p>Writes are journaled once {@link #startJournal()} has run, after the schema is migrated.
  */
 public final class EmbeddedDatabase extends HikariDataSource {
 
-    /** How often the chunks are looked at. */
-    static final long HOUSEKEEPING_MILLIS = 200;
-    /** Chunks less full than this are rewritten (H2's own default for its housekeeping). */
-    private static final int TARGET_FILL_RATE = 90;
-    /**
-     * Most bytes rewritten in one round, as H2's own background writer allows itself. A round
-     * holds up commits while it runs: under the heaviest writes (CreateMessage at concurrency 64)
-     * p99 went from 6 ms to 38 ms with 16 MB rounds, and to 20 ms with these. Rounds of 2 MB once
-     * a second kept p99 at 6 ms but left the file growing almost as fast as with none.
-     */
-    private static final int MAX_REWRITE_BYTES = 1024 * 1024;
+    /** How often H2 is made to write its file, which bounds the journal. */
+    static final long CHECKPOINT_MILLIS = 2000;
 
     private static final Logger logger = LoggerFactory.getLogger(EmbeddedDatabase.class);
 
-    private final ScheduledExecutorService housekeeping;
+    private final Journal journal;
+    private final ScheduledExecutorService checkpoints;
+    private volatile boolean journaling;
 
     /**
-     * Opens (or creates) {@code file.mv.db} with the pool settings in {@code hikari} and starts its
-     * housekeeping; any JDBC URL in {@code hikari} is replaced.
+     * Opens (or creates) {@code file.mv.db} with the pool settings in {@code hikari} and applies
+     * what its journal holds beyond it; any JDBC URL in {@code hikari} is replaced.
      */
     public EmbeddedDatabase(Path file, HikariConfig hikari) {
+        this(file, hikari, CHECKPOINT_MILLIS);
+    }
+
+    EmbeddedDatabase(Path file, HikariConfig hikari, long checkpointMillis) {
         super(withUrl(file, hikari));
-        final MVStore store;
-        try (Connection c = getConnection()) {
-            store = ((SessionLocal) c.unwrap(JdbcConnection.class).getSession()).getDatabase().getStore()
-                                                                              .getMvStore();
-        } catch (SQLException | RuntimeException e) {
+        try {
+            journal = Journal.open(file, super::getConnection);
+        } catch (IOException | SQLException | RuntimeException e) {
             super.close();
             throw new IllegalStateException("cannot open the embedded database " + file + ": " + e.getMessage(), e);
         }
-        housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
-            final Thread thread = new Thread(task, "h2-housekeeping");
+        checkpoints = Executors.newSingleThreadScheduledExecutor(task -> {
+            final Thread thread = new Thread(task, "h2-checkpoint");
             thread.setDaemon(true);
             return thread;
         });
-        housekeeping.scheduleWithFixedDelay(() -> keepHouse(store), HOUSEKEEPING_MILLIS, HOUSEKEEPING_MILLIS,
-                                            TimeUnit.MILLISECONDS);
+        checkpoints.scheduleWithFixedDelay(this::checkpoint, checkpointMillis, checkpointMillis,
+                                           TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts journaling the writes of {@code database} if it is embedded (a shared database needs no
+     * journal): called once its tables are migrated, before the first call is served.
+     */
+    public static void startJournal(DataSource database) {
+        if (database instanceof EmbeddedDatabase embedded) {
+            embedded.startJournal();
+        }
+    }
+
+    /**
+     * Journals the writes to every table from now on. Called once the tables are migrated: what
+     * was written before is made durable here, by a checkpoint.
+     */
+    public void startJournal() {
+        try (Connection c = super.getConnection()) {
+            Journal.install(c);
+            Journal.checkpoint(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot start the journal of the embedded database: " + e.getMessage(), e);
+        }
+        journaling = true;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        final Connection connection = super.getConnection();
+        return journaling ? JournaledConnection.wrap(connection, journal) : connection;
     }
 
     private static HikariConfig withUrl(Path file, HikariConfig hikari) {
@@ -79,33 +102,38 @@ public final class EmbeddedDatabase extends HikariDataSource {
                           // Writers of one row queue on it: wait for them, and let close() (not a
                           // JVM hook of H2's) shut the database after requests end.
                           ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE" +
-                          // Each commit on the file before the call is answered (see above).
-                          ";WRITE_DELAY=0" +
                           // H2 caches 16 MB of its pages unless told: an eighth of the heap keeps
                           // the indexes of millions of messages in memory.
                           ";CACHE_SIZE=" + Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 8 / 1024));
         return hikari;
     }
 
-    private static void keepHouse(MVStore store) {
-        if (store.isClosed()) {
+    /** Has H2 write what is committed, and deletes the journal that held it. */
+    void checkpoint() {
+        if (isClosed()) {
             return;
         }
         try {
-            store.compact(TARGET_FILL_RATE, MAX_REWRITE_BYTES);
-        } catch (RuntimeException e) {
-            // A store closing meanwhile, or one round failing: the next round tries again.
-            logger.debug("H2 housekeeping failed: {}", e.toString());
+            journal.checkpoint(super::getConnection);
+        } catch (IOException | SQLException | RuntimeException e) {
+            // The journal keeps what the file may lack; the next round tries again.
+            logger.warn("H2 checkpoint failed: {}", e.toString());
         }
     }
 
     @Override
     public void close() {
-        housekeeping.shutdownNow();
+        checkpoints.shutdownNow();
         try {
-            housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+            checkpoints.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        checkpoint();
+        try {
+            journal.close();
+        } catch (IOException e) {
+            logger.warn("cannot close the journal: {}", e.toString());
         }
         super.close();
     }

@@ -40,10 +40,12 @@ public final class StreamsServer implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final HikariDataSource dataSource = options.database("streams", 2);
+        final byte[] keys = TokenKeys.load(dataSource);
+        EmbeddedDatabase.startJournal(dataSource);
         final Bus bus = options.bus();
         final Streams streams = Streams.builder()
                                        .bus(bus)
-                                       .tokens(Tokens.of(TokenKeys.load(dataSource), Clock.systemUTC(),
+                                       .tokens(Tokens.of(keys, Clock.systemUTC(),
                                                          Duration.ofSeconds(tokenTtlSeconds)))
                                        .namespace(ForwardedIdentity::namespace)
                                        .callerHasKey(ForwardedIdentity::hasKey)

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.courier.streams.server.EmbeddedDatabase;
 import dev.courier.streams.server.ServiceServer;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
@@ -77,12 +78,14 @@ public final class ThreadsServer implements Callable<Integer> {
         }
         final HikariDataSource dataSource =
                 ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, "threads", poolSize);
+        final JdbcThreadStore store = JdbcThreadStore.migrate(dataSource);
+        EmbeddedDatabase.startJournal(dataSource);
         final ExecutorService storeExecutor = StoreExecutor.create("threads-store", poolSize, 4096);
         final HealthStatusManager health = new HealthStatusManager();
         final Server server = NettyServerBuilder.forPort(port)
                                                 .addService(ServerInterceptors.intercept(
                                                         Threads.builder()
-                                                               .store(JdbcThreadStore.migrate(dataSource))
+                                                               .store(store)
                                                                .executor(storeExecutor)
                                                                .namespace(ForwardedNamespace::current)
                                                                .build(),

@@ -1,0 +1,378 @@
+package dev.courier.streams.server;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The redo journal of an embedded database: what makes a commit durable before its call is
+ * answered, without H2 writing a chunk of its file for every commit.
+ *
+ * <p>Each commit that changed rows appends one record, the rows as they were left, to a segment
+ * file next to the database, in commit order, and the commit's sequence number goes into the
+ * journal_position table within the same transaction. The write reaches the operating system before
+ * the call is answered, so a killed process loses nothing it answered for. H2 writes its file in its
+ * own time; at a checkpoint the segments written before it are deleted. At start, the records after
+ * the sequence number the file holds are applied again, in order: upserts and deletes by primary
+ * key, which give back exactly the rows committed.
+ */
+final class Journal implements Closeable {
+
+    static final String POSITION_TABLE = "JOURNAL_POSITION";
+    private static final String SET_POSITION = "UPDATE PUBLIC." + POSITION_TABLE + " SET SEQ = ? WHERE ID = 1";
+    private static final String TRIGGER_CLASS = JournalTrigger.class.getName();
+    /** Records replayed in one transaction. */
+    private static final int REPLAY_BATCH = 1000;
+
+    private static final Logger logger = LoggerFactory.getLogger(Journal.class);
+
+    private final Path directory;
+    private final String prefix;
+    private final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock.
+    private final CRC32C crc = new CRC32C();
+    private final List<Path> closedSegments = new ArrayList<>();
+    private FileChannel segment;
+    private Path segmentPath;
+    private long segmentNumber;
+    private long segmentBytes;
+    private long lastSeq;
+
+    private Journal(Path directory, String prefix, long lastSeq) throws IOException {
+        this.directory = directory;
+        this.prefix = prefix;
+        this.lastSeq = lastSeq;
+        segmentPath = directory.resolve(prefix + 1);
+        segment = FileChannel.open(segmentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        segmentNumber = 1;
+    }
+
+    /**
+     * Replays the journal of {@code database} (the file {@code file.mv.db}) into it, makes the
+     * database write it all, deletes the old segments and opens a new one. {@code database} gives
+     * connections that are not journaled themselves.
+     */
+    static Journal open(Path file, Connections database) throws IOException, SQLException {
+        final Path directory = file.toAbsolutePath().getParent();
+        final String prefix = file.getFileName() + ".journal.";
+        final List<Path> segments = segments(directory, prefix);
+        final long position;
+        try (Connection c = database.open()) {
+            position = replay(c, segments, createPosition(c));
+            checkpoint(c);
+        }
+        for (Path segment : segments) {
+            Files.delete(segment);
+        }
+        return new Journal(directory, prefix, position);
+    }
+
+    /**
+     * Puts the trigger that hands rows to the journal on every table but the journal's own: called
+     * once the tables are migrated.
+     */
+    static void install(Connection c) throws SQLException {
+        final List<String[]> tables = new ArrayList<>();
+        try (Statement statement = c.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES " +
+                     "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA'")) {
+            while (rows.next()) {
+                if (!POSITION_TABLE.equals(rows.getString(2))) {
+                    tables.add(new String[] { rows.getString(1), rows.getString(2) });
+                }
+            }
+        }
+        try (Statement statement = c.createStatement()) {
+            for (String[] table : tables) {
+                statement.execute("CREATE TRIGGER IF NOT EXISTS " +
+                                  TableShape.quote(table[0]) + "." + TableShape.quote("JOURNAL_" + table[1]) +
+                                  " AFTER INSERT, UPDATE, DELETE ON " +
+                                  TableShape.quote(table[0]) + "." + TableShape.quote(table[1]) +
+                                  " FOR EACH ROW CALL '" + TRIGGER_CLASS + "'");
+            }
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+
+    /**
+     * Commits {@code c}'s transaction, whose changes are {@code rows}, and makes it durable: by a
+     * record in the journal, or by a checkpoint when the rows are in doubt or the journal cannot be
+     * written.
+     */
+    void commit(Connection c, PendingRows rows) throws SQLException {
+        lock.lock();
+        try {
+            final long seq = lastSeq + 1;
+            try (PreparedStatement position = c.prepareStatement(SET_POSITION)) {
+                position.setLong(1, seq);
+                position.executeUpdate();
+            }
+            c.commit();
+            lastSeq = seq;
+            if (rows.doubtful()) {
+                checkpoint(c);
+                return;
+            }
+            final byte[] record = rows.seal(seq, crc);
+            try {
+                final ByteBuffer buffer = ByteBuffer.wrap(record, 0, rows.size());
+                while (buffer.hasRemaining()) {
+                    segment.write(buffer);
+                }
+                segmentBytes += rows.size();
+            } catch (IOException e) {
+                logger.error("cannot write the journal {}; committing through the database file instead",
+                             segmentPath, e);
+                checkpoint(c);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Has the database write everything committed so far, then deletes the segments that held it.
+     * New commits go on meanwhile, to a new segment.
+     */
+    void checkpoint(Connections database) throws IOException, SQLException {
+        final List<Path> written;
+        lock.lock();
+        try {
+            if (segmentBytes > 0) {
+                segment.close();
+                closedSegments.add(segmentPath);
+                segmentNumber++;
+                segmentPath = directory.resolve(prefix + segmentNumber);
+                segment = FileChannel.open(segmentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                segmentBytes = 0;
+            }
+            if (closedSegments.isEmpty()) {
+                return;
+            }
+            written = List.copyOf(closedSegments);
+        } finally {
+            lock.unlock();
+        }
+        try (Connection c = database.open()) {
+            checkpoint(c);
+        }
+        lock.lock();
+        try {
+            for (Path path : written) {
+                Files.deleteIfExists(path);
+            }
+            closedSegments.removeAll(written);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the segment, and deletes it if nothing was written to it. */
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            segment.close();
+            if (segmentBytes == 0) {
+                Files.deleteIfExists(segmentPath);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Has H2 write everything committed to its file. */
+    static void checkpoint(Connection c) throws SQLException {
+        try (Statement statement = c.createStatement()) {
+            statement.execute("CHECKPOINT");
+        }
+    }
+
+    private static long createPosition(Connection c) throws SQLException {
+        try (Statement statement = c.createStatement()) {
+            statement.execute("CREATE TABLE IF NOT EXISTS PUBLIC." + POSITION_TABLE +
+                              " (ID INT PRIMARY KEY, SEQ BIGINT NOT NULL)");
+            statement.execute("INSERT INTO PUBLIC." + POSITION_TABLE + " SELECT 1, 0 WHERE NOT EXISTS " +
+                              "(SELECT 1 FROM PUBLIC." + POSITION_TABLE + ")");
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            try (ResultSet row = statement.executeQuery("SELECT SEQ FROM PUBLIC." + POSITION_TABLE)) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
+    }
+
+    private static List<Path> segments(Path directory, String prefix) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(path -> {
+                            final String name = path.getFileName().toString();
+                            return name.startsWith(prefix) && name.substring(prefix.length()).matches("[0-9]+");
+                        })
+                        .sorted((a, b) -> Long.compare(number(a, prefix), number(b, prefix)))
+                        .toList();
+        }
+    }
+
+    private static long number(Path segment, String prefix) {
+        return Long.parseLong(segment.getFileName().toString().substring(prefix.length()));
+    }
+
+    /** Applies the records after {@code position}; returns the sequence number of the last one. */
+    private static long replay(Connection c, List<Path> segments, long position) throws IOException, SQLException {
+        final boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        final Map<String, Replay> statements = new HashMap<>();
+        long last = position;
+        long replayed = 0;
+        try {
+            for (Path segment : segments) {
+                try (InputStream file = Files.newInputStream(segment);
+                     DataInputStream in = new DataInputStream(new BufferedInputStream(file, 1 << 16))) {
+                    byte[] body;
+                    while ((body = nextRecord(in, segment)) != null) {
+                        final DataInputStream record = new DataInputStream(new ByteArrayInputStream(body));
+                        final long seq = record.readLong();
+                        if (seq <= last) {
+                            continue;
+                        }
+                        if (seq != last + 1) {
+                            logger.warn("the journal skips from commit {} to {} in {}", last, seq, segment);
+                        }
+                        apply(c, record, statements);
+                        last = seq;
+                        if (++replayed % REPLAY_BATCH == 0) {
+                            setPosition(c, last);
+                        }
+                    }
+                }
+            }
+            setPosition(c, last);
+        } finally {
+            for (Replay replay : statements.values()) {
+                replay.upsert.close();
+                replay.delete.close();
+            }
+            c.setAutoCommit(autoCommit);
+        }
+        if (replayed > 0) {
+            logger.info("replayed {} commits from the journal", replayed);
+        }
+        return last;
+    }
+
+    /** The next whole record's body, or null at the end of the segment or at a record cut short or damaged. */
+    private static byte[] nextRecord(DataInputStream in, Path segment) throws IOException {
+        final int length;
+        final int checksum;
+        try {
+            length = in.readInt();
+            checksum = in.readInt();
+        } catch (EOFException e) {
+            return null;
+        }
+        if (length < 8) {
+            logger.warn("the journal {} ends with a damaged record", segment);
+            return null;
+        }
+        final byte[] body = new byte[length];
+        try {
+            in.readFully(body);
+        } catch (EOFException e) {
+            // The process died while writing it: it was never answered.
+            return null;
+        }
+        final CRC32C crc = new CRC32C();
+        crc.update(body);
+        if ((int) crc.getValue() != checksum) {
+            logger.warn("the journal {} ends with a damaged record", segment);
+            return null;
+        }
+        return body;
+    }
+
+    private static void apply(Connection c, DataInputStream record, Map<String, Replay> statements)
+            throws IOException, SQLException {
+        while (record.available() > 0) {
+            final byte kind = record.readByte();
+            final String table = record.readUTF();
+            final int count = record.readShort();
+            Replay replay = statements.get(table);
+            if (replay == null) {
+                replay = Replay.prepare(c, table);
+                statements.put(table, replay);
+            }
+            final boolean upsert = kind == PendingRows.UPSERT;
+            if (count != (upsert ? replay.columns : replay.keyColumns)) {
+                throw new SQLException("a journal record of " + table + " has " + count +
+                                       " values, which the table does not");
+            }
+            final PreparedStatement statement = upsert ? replay.upsert : replay.delete;
+            PendingRows.bind(record, count, statement);
+            statement.executeUpdate();
+        }
+    }
+
+    /** Connections that are not journaled themselves, for the journal's own work. */
+    @FunctionalInterface
+    interface Connections {
+        Connection open() throws SQLException;
+    }
+
+    /** How the changes of one table are applied again: upserts and deletes by primary key. */
+    private record Replay(PreparedStatement upsert, PreparedStatement delete, int columns, int keyColumns) {
+
+        static Replay prepare(Connection c, String table) throws SQLException {
+            final int dot = table.indexOf('.');
+            final TableShape shape = TableShape.of(c, table.substring(0, dot), table.substring(dot + 1));
+            final List<String> key = new ArrayList<>();
+            for (int column : shape.keyColumns()) {
+                key.add(TableShape.quote(shape.columns().get(column)));
+            }
+            final String quoted = TableShape.quoted(table);
+            final String values = String.join(", ", Collections.nCopies(shape.columns().size(), "?"));
+            return new Replay(
+                    c.prepareStatement("MERGE INTO " + quoted + " KEY (" + String.join(", ", key) + ") VALUES (" +
+                                       values + ")"),
+                    c.prepareStatement("DELETE FROM " + quoted + " WHERE " + String.join(" = ? AND ", key) + " = ?"),
+                    shape.columns().size(), key.size());
+        }
+    }
+
+    private static void setPosition(Connection c, long seq) throws SQLException {
+        try (PreparedStatement position = c.prepareStatement(SET_POSITION)) {
+            position.setLong(1, seq);
+            position.executeUpdate();
+        }
+        c.commit();
+    }
+}
