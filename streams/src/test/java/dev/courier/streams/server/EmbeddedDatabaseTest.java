@@ -197,7 +197,7 @@ class EmbeddedDatabaseTest {
 
     /**
      * The reason for the journal: one write per commit, not a chunk of H2's file. Written a chunk
-     * each, as with H2's {@code WRITE_DELAY=0}, these commits left a file of 24 MB.
+     * each, as with H2's {@code WRITE_DELAY=0}, these commits left a file of 671 MB.
      */
     @Test
     void theFileStaysSmallUnderACommitPerRow() throws Exception {
