@@ -94,9 +94,24 @@ final class Journal implements Closeable {
 
     /**
      * Puts the trigger that hands rows to the journal on every table but the journal's own: called
-     * once the tables are migrated.
+     * once the tables are migrated. The triggers of the last start are dropped first: a trigger
+     * follows its table through a rename, but would still give the journal the old name.
      */
     static void install(Connection c) throws SQLException {
+        final List<String[]> triggers = new ArrayList<>();
+        try (Statement statement = c.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "SELECT DISTINCT TRIGGER_SCHEMA, TRIGGER_NAME FROM INFORMATION_SCHEMA.TRIGGERS " +
+                     "WHERE TRIGGER_NAME LIKE 'JOURNAL\\_%' ESCAPE '\\'")) {
+            while (rows.next()) {
+                triggers.add(new String[] { rows.getString(1), rows.getString(2) });
+            }
+        }
+        try (Statement statement = c.createStatement()) {
+            for (String[] trigger : triggers) {
+                statement.execute("DROP TRIGGER " + TableShape.quote(trigger[0]) + "." + TableShape.quote(trigger[1]));
+            }
+        }
         final List<String[]> tables = new ArrayList<>();
         try (Statement statement = c.createStatement();
              ResultSet rows = statement.executeQuery(
@@ -110,7 +125,7 @@ final class Journal implements Closeable {
         }
         try (Statement statement = c.createStatement()) {
             for (String[] table : tables) {
-                statement.execute("CREATE TRIGGER IF NOT EXISTS " +
+                statement.execute("CREATE TRIGGER " +
                                   TableShape.quote(table[0]) + "." + TableShape.quote("JOURNAL_" + table[1]) +
                                   " AFTER INSERT, UPDATE, DELETE ON " +
                                   TableShape.quote(table[0]) + "." + TableShape.quote(table[1]) +

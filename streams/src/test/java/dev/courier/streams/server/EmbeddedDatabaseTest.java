@@ -177,6 +177,30 @@ class EmbeddedDatabaseTest {
     }
 
     @Test
+    void aTableRenamedByAMigrationIsJournaledUnderItsNewName() throws Exception {
+        open(dir).close();
+        final Path crashed;
+        try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), NEVER)) {
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                statement.execute("ALTER TABLE people RENAME TO persons");
+            }
+            database.startJournal();
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                statement.executeUpdate("INSERT INTO persons VALUES (1, 'ann', 1)");
+            }
+            crashed = crash(dir);
+        }
+
+        try (EmbeddedDatabase reopened = new EmbeddedDatabase(crashed.resolve("db"), new HikariConfig(), NEVER);
+             Connection c = reopened.getConnection();
+             Statement statement = c.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT name FROM persons")) {
+            assertTrue(rows.next());
+            assertEquals("ann", rows.getString(1));
+        }
+    }
+
+    @Test
     void aValueTheJournalCannotStoreFailsItsWrite() throws Exception {
         try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), NEVER)) {
             try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
