@@ -62,6 +62,8 @@ final class Journal implements Closeable {
     private long segmentNumber;
     private long segmentBytes;
     private long lastSeq;
+    /** Whether the segment ends with a failed write that could not be cut off. */
+    private boolean damaged;
 
     private Journal(Path directory, String prefix, long lastSeq) throws IOException {
         this.directory = directory;
@@ -156,6 +158,10 @@ final class Journal implements Closeable {
                 checkpoint(c);
                 return;
             }
+            if (damaged) {
+                checkpoint(c);
+                return;
+            }
             final byte[] record = rows.seal(seq, crc);
             try {
                 final ByteBuffer buffer = ByteBuffer.wrap(record, 0, rows.size());
@@ -167,9 +173,26 @@ final class Journal implements Closeable {
                 logger.error("cannot write the journal {}; committing through the database file instead",
                              segmentPath, e);
                 checkpoint(c);
+                discardTail();
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Cuts off what a failed write left at the end of the segment: a replay stops at the first
+     * record it cannot read, and would miss the records written after it. Until the next segment,
+     * if that fails too, commits are made durable by checkpoints.
+     */
+    private void discardTail() {
+        try {
+            segment.truncate(segmentBytes);
+            segment.position(segmentBytes);
+        } catch (IOException e) {
+            logger.error("cannot repair the journal {}; committing through the database file until the next segment",
+                         segmentPath, e);
+            damaged = true;
         }
     }
 
@@ -181,13 +204,14 @@ final class Journal implements Closeable {
         final List<Path> written;
         lock.lock();
         try {
-            if (segmentBytes > 0) {
+            if (segmentBytes > 0 || damaged) {
                 segment.close();
                 closedSegments.add(segmentPath);
                 segmentNumber++;
                 segmentPath = directory.resolve(prefix + segmentNumber);
                 segment = FileChannel.open(segmentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 segmentBytes = 0;
+                damaged = false;
             }
             if (closedSegments.isEmpty()) {
                 return;

@@ -4,7 +4,9 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.sql.CallableStatement;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 
 import org.jspecify.annotations.Nullable;
@@ -92,8 +94,8 @@ final class JournaledConnection implements InvocationHandler {
     }
 
     private Statement journaled(Statement statement) {
-        final Class<?> type = statement instanceof java.sql.CallableStatement ? java.sql.CallableStatement.class
-                              : statement instanceof java.sql.PreparedStatement ? java.sql.PreparedStatement.class
+        final Class<?> type = statement instanceof CallableStatement ? CallableStatement.class
+                              : statement instanceof PreparedStatement ? PreparedStatement.class
                               : Statement.class;
         return (Statement) Proxy.newProxyInstance(JournaledConnection.class.getClassLoader(),
                                                   new Class<?>[] { type }, (self, method, args) -> {

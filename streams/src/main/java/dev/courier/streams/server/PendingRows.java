@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.zip.CRC32C;
 
 import org.jspecify.annotations.Nullable;
 
@@ -151,7 +152,7 @@ final class PendingRows {
     }
 
     /** The whole record, header included, with {@code seq} as its sequence number. */
-    byte[] seal(long seq, java.util.zip.CRC32C crc) {
+    byte[] seal(long seq, CRC32C crc) {
         final byte[] array = bytes.array();
         final int length = bytes.size() - HEADER_BYTES;
         putLong(array, HEADER_BYTES, seq);
@@ -167,7 +168,7 @@ final class PendingRows {
         return bytes.size();
     }
 
-    /** Binds the values of one change read by {@link #readChange}'s caller to a statement. */
+    /** Binds the next {@code count} values of a record, one change's, to a statement's parameters. */
     static void bind(DataInputStream in, int count, PreparedStatement statement) throws IOException, SQLException {
         for (int i = 1; i <= count; i++) {
             statement.setObject(i, readValue(in));
