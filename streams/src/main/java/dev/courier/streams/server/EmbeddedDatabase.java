@@ -29,7 +29,9 @@ import com.zaxxer.hikari.HikariDataSource;
  * {@value #CHECKPOINT_MILLIS} ms H2 is made to write what has been committed, and the journal
  * before that point is deleted; at start, what the journal holds beyond the file is applied again.
  *
- * <p>Writes are journaled once {@link #startJournal()} has run, after the schema is migrated.
+ * <p>Writes are journaled once {@link #startJournal()} has run, after the schema is migrated. The
+ * journal reaches the operating system, which survives the process; with {@code fsync} it also
+ * reaches the disk before a commit returns, which survives the machine.
  */
 public final class EmbeddedDatabase extends HikariDataSource {
 
@@ -47,13 +49,21 @@ public final class EmbeddedDatabase extends HikariDataSource {
      * what its journal holds beyond it; any JDBC URL in {@code hikari} is replaced.
      */
     public EmbeddedDatabase(Path file, HikariConfig hikari) {
-        this(file, hikari, CHECKPOINT_MILLIS);
+        this(file, hikari, false);
     }
 
-    EmbeddedDatabase(Path file, HikariConfig hikari, long checkpointMillis) {
+    /**
+     * As {@link #EmbeddedDatabase(Path, HikariConfig)}; with {@code fsync}, each commit is also on
+     * disk before it returns, so that a crash of the machine loses none either.
+     */
+    public EmbeddedDatabase(Path file, HikariConfig hikari, boolean fsync) {
+        this(file, hikari, fsync, CHECKPOINT_MILLIS);
+    }
+
+    EmbeddedDatabase(Path file, HikariConfig hikari, boolean fsync, long checkpointMillis) {
         super(withUrl(file, hikari));
         try {
-            journal = Journal.open(file, super::getConnection);
+            journal = Journal.open(file, super::getConnection, fsync);
         } catch (IOException | SQLException | RuntimeException e) {
             super.close();
             throw new IllegalStateException("cannot open the embedded database " + file + ": " + e.getMessage(), e);
@@ -84,7 +94,7 @@ public final class EmbeddedDatabase extends HikariDataSource {
     public void startJournal() {
         try (Connection c = super.getConnection()) {
             Journal.install(c);
-            Journal.checkpoint(c);
+            Journal.checkpoint(c, journal.sync());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot start the journal of the embedded database: " + e.getMessage(), e);
         }
@@ -106,6 +116,11 @@ public final class EmbeddedDatabase extends HikariDataSource {
                           // the indexes of millions of messages in memory.
                           ";CACHE_SIZE=" + Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 8 / 1024));
         return hikari;
+    }
+
+    /** How many times the journal was synced to disk. */
+    long journalSyncs() {
+        return journal.syncs();
     }
 
     /** Has H2 write what is committed, and deletes the journal that held it. */

@@ -8,6 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,9 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -40,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * own time; at a checkpoint the segments written before it are deleted. At start, the records after
  * the sequence number the file holds are applied again, in order: upserts and deletes by primary
  * key, which give back exactly the rows committed.
+ *
+ * <p>With {@code sync}, a commit also waits until its record is on disk ({@code fsync}), so that a
+ * crash of the machine loses nothing answered either; commits that arrive while one sync runs share
+ * the next. The database file is synced too before the segments it covers are deleted.
  */
 final class Journal implements Closeable {
 
@@ -53,6 +61,7 @@ final class Journal implements Closeable {
 
     private final Path directory;
     private final String prefix;
+    private final boolean sync;
     private final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
     private final CRC32C crc = new CRC32C();
@@ -65,13 +74,23 @@ final class Journal implements Closeable {
     /** Whether the segment ends with a failed write that could not be cut off. */
     private boolean damaged;
 
-    private Journal(Path directory, String prefix, long lastSeq) throws IOException {
+    /** The last commit whose record is on disk: raised by syncs, and by the sync of a segment before it is closed. */
+    private final AtomicLong syncedSeq = new AtomicLong();
+    private final ReentrantLock syncLock = new ReentrantLock();
+    private final Condition synced = syncLock.newCondition();
+    // Guarded by syncLock.
+    private boolean syncing;
+    private final LongAdder syncs = new LongAdder();
+
+    private Journal(Path directory, String prefix, long lastSeq, boolean sync) throws IOException {
         this.directory = directory;
         this.prefix = prefix;
         this.lastSeq = lastSeq;
-        segmentPath = directory.resolve(prefix + 1);
-        segment = FileChannel.open(segmentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.sync = sync;
+        syncedSeq.set(lastSeq);
         segmentNumber = 1;
+        segmentPath = directory.resolve(prefix + segmentNumber);
+        segment = openSegment();
     }
 
     /**
@@ -79,19 +98,19 @@ final class Journal implements Closeable {
      * database write it all, deletes the old segments and opens a new one. {@code database} gives
      * connections that are not journaled themselves.
      */
-    static Journal open(Path file, Connections database) throws IOException, SQLException {
+    static Journal open(Path file, Connections database, boolean sync) throws IOException, SQLException {
         final Path directory = file.toAbsolutePath().getParent();
         final String prefix = file.getFileName() + ".journal.";
         final List<Path> segments = segments(directory, prefix);
         final long position;
         try (Connection c = database.open()) {
             position = replay(c, segments, createPosition(c));
-            checkpoint(c);
+            checkpoint(c, sync);
         }
         for (Path segment : segments) {
             Files.delete(segment);
         }
-        return new Journal(directory, prefix, position);
+        return new Journal(directory, prefix, position, sync);
     }
 
     /**
@@ -145,21 +164,18 @@ final class Journal implements Closeable {
      * written.
      */
     void commit(Connection c, PendingRows rows) throws SQLException {
+        final long seq;
         lock.lock();
         try {
-            final long seq = lastSeq + 1;
+            seq = lastSeq + 1;
             try (PreparedStatement position = c.prepareStatement(SET_POSITION)) {
                 position.setLong(1, seq);
                 position.executeUpdate();
             }
             c.commit();
             lastSeq = seq;
-            if (rows.doubtful()) {
-                checkpoint(c);
-                return;
-            }
-            if (damaged) {
-                checkpoint(c);
+            if (rows.doubtful() || damaged) {
+                checkpoint(c, sync);
                 return;
             }
             final byte[] record = rows.seal(seq, crc);
@@ -172,12 +188,69 @@ final class Journal implements Closeable {
             } catch (IOException e) {
                 logger.error("cannot write the journal {}; committing through the database file instead",
                              segmentPath, e);
-                checkpoint(c);
+                checkpoint(c, sync);
                 discardTail();
+                return;
             }
         } finally {
             lock.unlock();
         }
+        if (sync) {
+            awaitSync(seq);
+        }
+    }
+
+    /**
+     * Returns once the record of commit {@code seq} is on disk. One caller at a time syncs the
+     * segment, for every record written until then; the others wait for it, and the first of those
+     * not covered syncs next.
+     */
+    private void awaitSync(long seq) throws SQLException {
+        syncLock.lock();
+        try {
+            while (syncedSeq.get() < seq) {
+                if (syncing) {
+                    synced.awaitUninterruptibly();
+                    continue;
+                }
+                syncing = true;
+                final long written;
+                final FileChannel channel;
+                lock.lock();
+                try {
+                    written = lastSeq;
+                    channel = segment;
+                } finally {
+                    lock.unlock();
+                }
+                syncLock.unlock();
+                IOException failure = null;
+                try {
+                    channel.force(false);
+                    syncs.increment();
+                } catch (ClosedChannelException e) {
+                    // A checkpoint closed the segment meanwhile, and synced it first.
+                } catch (IOException e) {
+                    failure = e;
+                } finally {
+                    syncLock.lock();
+                    syncing = false;
+                    synced.signalAll();
+                }
+                if (failure != null) {
+                    throw new SQLException("cannot sync the journal " + segmentPath + ": " + failure.getMessage(),
+                                           failure);
+                }
+                syncedSeq.accumulateAndGet(written, Math::max);
+            }
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    /** How many times the journal was synced: fewer than its commits when commits share syncs. */
+    long syncs() {
+        return syncs.sum();
     }
 
     /**
@@ -205,11 +278,16 @@ final class Journal implements Closeable {
         lock.lock();
         try {
             if (segmentBytes > 0 || damaged) {
+                if (sync) {
+                    // Commits waiting for a sync of this segment find it done.
+                    segment.force(false);
+                    syncedSeq.accumulateAndGet(lastSeq, Math::max);
+                }
                 segment.close();
                 closedSegments.add(segmentPath);
                 segmentNumber++;
                 segmentPath = directory.resolve(prefix + segmentNumber);
-                segment = FileChannel.open(segmentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                segment = openSegment();
                 segmentBytes = 0;
                 damaged = false;
             }
@@ -221,7 +299,7 @@ final class Journal implements Closeable {
             lock.unlock();
         }
         try (Connection c = database.open()) {
-            checkpoint(c);
+            checkpoint(c, sync);
         }
         lock.lock();
         try {
@@ -248,11 +326,27 @@ final class Journal implements Closeable {
         }
     }
 
-    /** Has H2 write everything committed to its file. */
-    static void checkpoint(Connection c) throws SQLException {
+    /** Has H2 write everything committed to its file, and with {@code sync} put it on disk. */
+    static void checkpoint(Connection c, boolean sync) throws SQLException {
         try (Statement statement = c.createStatement()) {
-            statement.execute("CHECKPOINT");
+            statement.execute(sync ? "CHECKPOINT SYNC" : "CHECKPOINT");
         }
+    }
+
+    boolean sync() {
+        return sync;
+    }
+
+    private FileChannel openSegment() throws IOException {
+        final FileChannel channel = FileChannel.open(segmentPath, StandardOpenOption.CREATE_NEW,
+                                                     StandardOpenOption.WRITE);
+        if (sync) {
+            // The new file's name is on disk too, not only what is written to it.
+            try (FileChannel parent = FileChannel.open(directory, StandardOpenOption.READ)) {
+                parent.force(true);
+            }
+        }
+        return channel;
     }
 
     private static long createPosition(Connection c) throws SQLException {

@@ -16,6 +16,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -68,6 +72,8 @@ class EmbeddedDatabaseTest {
             try (Connection c = database.getConnection()) {
                 insert(c, 6, "auto-committed", 6);
             }
+            // Without fsync, no commit waits for the disk.
+            assertEquals(0, database.journalSyncs());
             crashed = crash(dir);
         }
 
@@ -79,6 +85,52 @@ class EmbeddedDatabaseTest {
         // Replayed once, and then in the file: a second start finds the same rows.
         try (EmbeddedDatabase reopened = open(crashed)) {
             assertEquals(expected, people(reopened));
+        }
+    }
+
+    /**
+     * With fsync, every commit waits for its record to be on disk; commits made while a sync runs
+     * share the next one instead of each waiting for its own.
+     */
+    @Test
+    void withFsyncCommitsShareTheSyncsOfTheJournal() throws Exception {
+        final int threads = 8;
+        final int commitsEach = 100;
+        final Path crashed;
+        try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), true, NEVER)) {
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                statement.execute("SET WRITE_DELAY " + NEVER);
+                statement.execute(SCHEMA);
+            }
+            database.startJournal();
+            final ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                final List<Future<?>> writers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    final int first = t * commitsEach;
+                    writers.add(pool.submit(() -> {
+                        try (Connection c = database.getConnection()) {
+                            for (int id = first; id < first + commitsEach; id++) {
+                                insert(c, id, "person " + id, id);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> writer : writers) {
+                    writer.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            final long syncs = database.journalSyncs();
+            assertTrue(syncs > 0 && syncs < threads * commitsEach, syncs + " syncs for " + threads * commitsEach +
+                                                                   " commits");
+            crashed = crash(dir);
+        }
+
+        try (EmbeddedDatabase reopened = open(crashed)) {
+            assertEquals(threads * commitsEach, people(reopened).size());
         }
     }
 
@@ -180,7 +232,7 @@ class EmbeddedDatabaseTest {
     void aTableRenamedByAMigrationIsJournaledUnderItsNewName() throws Exception {
         open(dir).close();
         final Path crashed;
-        try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), NEVER)) {
+        try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), false, NEVER)) {
             try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
                 statement.execute("ALTER TABLE people RENAME TO persons");
             }
@@ -191,7 +243,7 @@ class EmbeddedDatabaseTest {
             crashed = crash(dir);
         }
 
-        try (EmbeddedDatabase reopened = new EmbeddedDatabase(crashed.resolve("db"), new HikariConfig(), NEVER);
+        try (EmbeddedDatabase reopened = new EmbeddedDatabase(crashed.resolve("db"), new HikariConfig(), false, NEVER);
              Connection c = reopened.getConnection();
              Statement statement = c.createStatement();
              ResultSet rows = statement.executeQuery("SELECT name FROM persons")) {
@@ -202,7 +254,7 @@ class EmbeddedDatabaseTest {
 
     @Test
     void aValueTheJournalCannotStoreFailsItsWrite() throws Exception {
-        try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), NEVER)) {
+        try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), false, NEVER)) {
             try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
                 statement.execute("CREATE TABLE events (id INT PRIMARY KEY, at TIMESTAMP)");
             }
@@ -262,7 +314,7 @@ class EmbeddedDatabaseTest {
 
     /** The database in {@code directory} with the people table, migrated, journaled, and no checkpoints but its own. */
     private static EmbeddedDatabase open(Path directory) throws SQLException {
-        final EmbeddedDatabase database = new EmbeddedDatabase(directory.resolve("db"), new HikariConfig(), NEVER);
+        final EmbeddedDatabase database = new EmbeddedDatabase(directory.resolve("db"), new HikariConfig(), false, NEVER);
         try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
             statement.execute("SET WRITE_DELAY " + NEVER);
             statement.execute(SCHEMA.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
@@ -306,7 +358,7 @@ class EmbeddedDatabaseTest {
     private static List<String> peopleWithoutTheJournal(Path directory) throws Exception {
         final Path copy = Files.createDirectories(directory.resolve("file-alone"));
         Files.copy(directory.resolve("db.mv.db"), copy.resolve("db.mv.db"));
-        try (EmbeddedDatabase database = new EmbeddedDatabase(copy.resolve("db"), new HikariConfig(), NEVER)) {
+        try (EmbeddedDatabase database = new EmbeddedDatabase(copy.resolve("db"), new HikariConfig(), false, NEVER)) {
             return people(database);
         }
     }
