@@ -32,6 +32,8 @@ public final class CeilingGateway {
                                                   .host("127.0.0.1")
                                                   .port(Integer.parseInt(args[0]))
                                                   .dataDir(Path.of(args[1]))
+                                                  // BENCH_SERVER_OPTS=-Dbench.fsync=true measures --fsync.
+                                                  .fsync(Boolean.getBoolean("bench.fsync"))
                                                   .streamQueueSize(Bench.STREAM_QUEUE_SIZE)
                                                   .accessLog(AccessLog.Mode.OFF)
                                                   .build();

@@ -479,7 +479,7 @@ public final class Gateway implements AutoCloseable {
                                                 ": " + e.getMessage(), e);
             }
             try {
-                return new EmbeddedDatabase(config.dataDir().resolve("courier"), hikari);
+                return new EmbeddedDatabase(config.dataDir().resolve("courier"), hikari, config.fsync());
             } catch (RuntimeException e) {
                 throw new GatewayStartException("cannot open the database in " + config.dataDir() +
                                                 " (is another server using it?): " + e.getMessage(), e);

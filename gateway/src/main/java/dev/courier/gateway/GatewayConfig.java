@@ -17,6 +17,9 @@ import java.util.Optional;
  *             Flag {@code --port}, env {@code PORT}, default {@code 8080}.
  * @param dataDir where the embedded database keeps its files.
  *                Flag {@code --data-dir}, env {@code DATA_DIR}, default {@code ./data}.
+ * @param fsync whether each write to the embedded database is on disk ({@code fsync}) before its
+ *              call is answered, so that a crash of the machine, not only of the process, loses
+ *              none. Flag {@code --fsync}, env {@code FSYNC}, default off.
  * @param maxRequestBytes the largest request body accepted, in bytes, for JSON and for one gRPC
  *                        message alike. Flag {@code --max-request-bytes}, env
  *                        {@code MAX_REQUEST_BYTES}, default 1048576 (1 MiB).
@@ -64,7 +67,7 @@ import java.util.Optional;
  *                  {@code errors} or {@code all}. Flag {@code --access-log}, env
  *                  {@code ACCESS_LOG}, default {@code errors}.
  */
-public record GatewayConfig(String host, int port, Path dataDir, int maxRequestBytes, int dbPoolSize,
+public record GatewayConfig(String host, int port, Path dataDir, boolean fsync, int maxRequestBytes, int dbPoolSize,
                             int storeQueueSize, int streamQueueSize, List<String> allowedOrigins,
                             Duration tokenTtl, Duration pingInterval, List<String> apiKeys,
                             Optional<Path> apiKeysFile, boolean insecureOpen, Optional<String> databaseUrl,
@@ -153,6 +156,7 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
         private String host = LOOPBACK;
         private int port = 8080;
         private Path dataDir = Path.of("data");
+        private boolean fsync;
         private int maxRequestBytes = 1024 * 1024;
         private int dbPoolSize = 10;
         private int storeQueueSize = 4096;
@@ -294,6 +298,12 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
             return this;
         }
 
+        /** Sets {@link GatewayConfig#fsync()}. */
+        public Builder fsync(boolean fsync) {
+            this.fsync = fsync;
+            return this;
+        }
+
         /** Sets {@link GatewayConfig#insecureOpen()}. */
         public Builder insecureOpen(boolean insecureOpen) {
             this.insecureOpen = insecureOpen;
@@ -302,7 +312,7 @@ public record GatewayConfig(String host, int port, Path dataDir, int maxRequestB
 
         /** Returns the configuration, checked. */
         public GatewayConfig build() {
-            return new GatewayConfig(host, port, dataDir, maxRequestBytes, dbPoolSize, storeQueueSize,
+            return new GatewayConfig(host, port, dataDir, fsync, maxRequestBytes, dbPoolSize, storeQueueSize,
                                      streamQueueSize, allowedOrigins, tokenTtl, pingInterval, apiKeys,
                                      apiKeysFile, insecureOpen, databaseUrl, databaseUser, databasePassword,
                                      natsUrl, threadsAddr, chatAddr, streamsAddr, accessLog);

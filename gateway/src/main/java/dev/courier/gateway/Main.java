@@ -37,6 +37,11 @@ public final class Main implements Callable<Integer> {
             description = "Directory of the embedded database (env DATA_DIR; default ${DEFAULT-VALUE}).")
     private Path dataDir;
 
+    @Option(names = "--fsync", defaultValue = "${env:FSYNC:-false}",
+            description = "Have each write to the embedded database on disk before its call is answered, " +
+                          "so that a crash of the machine loses none (env FSYNC; default ${DEFAULT-VALUE}).")
+    private boolean fsync;
+
     @Option(names = "--max-request-bytes", defaultValue = "${env:MAX_REQUEST_BYTES:-1048576}",
             description = "Largest request body or gRPC message, in bytes (env MAX_REQUEST_BYTES; " +
                           "default ${DEFAULT-VALUE}).")
@@ -162,6 +167,7 @@ public final class Main implements Callable<Integer> {
                                   .host(host)
                                   .port(port)
                                   .dataDir(dataDir)
+                                  .fsync(fsync)
                                   .maxRequestBytes(maxRequestBytes)
                                   .dbPoolSize(dbPoolSize)
                                   .storeQueueSize(storeQueueSize)

@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.google.protobuf.Int32Value;
 
@@ -67,12 +69,18 @@ class RestartTest {
         }
     }
 
-    @Test
-    void messagesAnsweredBeforeTheProcessIsKilledAreKept() throws Exception {
-        final Process server = new ProcessBuilder(
+    /** With {@code --fsync} as without: it only adds waiting for the disk, which a kill does not test. */
+    @ParameterizedTest(name = "fsync {0}")
+    @ValueSource(booleans = { false, true })
+    void messagesAnsweredBeforeTheProcessIsKilledAreKept(boolean fsync) throws Exception {
+        final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString())
+                "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString()));
+        if (fsync) {
+            command.add("--fsync");
+        }
+        final Process server = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .start();
         final String conversation;

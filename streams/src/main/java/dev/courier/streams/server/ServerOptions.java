@@ -27,6 +27,11 @@ public final class ServerOptions {
                           "default ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--fsync", defaultValue = "${env:FSYNC:-false}",
+            description = "Have each write to the embedded database on disk before its call is answered, " +
+                          "so that a crash of the machine loses none (env FSYNC; default ${DEFAULT-VALUE}).")
+    boolean fsync;
+
     @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
             description = "JDBC URL of the database the deployment shares (env DATABASE_URL).")
     String databaseUrl;
@@ -59,7 +64,7 @@ public final class ServerOptions {
 
     /** Opens the shared database, or an embedded one named {@code name} in the data directory. */
     public HikariDataSource database(String name, int poolSize) throws IOException {
-        return ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, name, poolSize);
+        return ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, name, poolSize, fsync);
     }
 
     /** Connects to NATS, or returns an in-process bus without a NATS URL. */

@@ -30,16 +30,19 @@ public final class ServiceServer {
 
     private ServiceServer() {}
 
-    /** Opens the shared database at {@code url}, or an embedded one named {@code name} in {@code dataDir}. */
+    /**
+     * Opens the shared database at {@code url}, or an embedded one named {@code name} in
+     * {@code dataDir}, whose writes are on disk before they return if {@code fsync}.
+     */
     public static HikariDataSource database(String url, String user, String password, Path dataDir, String name,
-                                            int poolSize) throws IOException {
+                                            int poolSize, boolean fsync) throws IOException {
         final HikariConfig hikari = new HikariConfig();
         hikari.setMaximumPoolSize(poolSize);
         hikari.setPoolName(name);
         hikari.setConnectionTimeout(3000);
         if (url == null) {
             Files.createDirectories(dataDir);
-            return new EmbeddedDatabase(dataDir.resolve(name), hikari);
+            return new EmbeddedDatabase(dataDir.resolve(name), hikari, fsync);
         }
         hikari.setJdbcUrl(url);
         hikari.setUsername(user);

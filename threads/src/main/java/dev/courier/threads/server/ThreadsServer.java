@@ -45,6 +45,11 @@ public final class ThreadsServer implements Callable<Integer> {
             description = "Directory of the embedded database (env DATA_DIR; default ${DEFAULT-VALUE}).")
     private Path dataDir;
 
+    @Option(names = "--fsync", defaultValue = "${env:FSYNC:-false}",
+            description = "Have each write to the embedded database on disk before its call is answered, " +
+                          "so that a crash of the machine loses none (env FSYNC; default ${DEFAULT-VALUE}).")
+    private boolean fsync;
+
     @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
             description = "JDBC URL of a shared database instead of the embedded one (env DATABASE_URL).")
     private String databaseUrl;
@@ -77,7 +82,8 @@ public final class ThreadsServer implements Callable<Integer> {
                                                      "--db-pool-size: " + poolSize + " (expected: >= 1)");
         }
         final HikariDataSource dataSource =
-                ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, "threads", poolSize);
+                ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, "threads", poolSize,
+                                       fsync);
         final JdbcThreadStore store = JdbcThreadStore.migrate(dataSource);
         EmbeddedDatabase.startJournal(dataSource);
         final ExecutorService storeExecutor = StoreExecutor.create("threads-store", poolSize, 4096);
