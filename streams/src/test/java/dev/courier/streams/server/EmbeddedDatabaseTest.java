@@ -70,6 +70,10 @@ class EmbeddedDatabaseTest {
                 c.commit();
             }
             try (Connection c = database.getConnection()) {
+                c.setAutoCommit(false);
+                insert(c, 7, "closed before its commit", 7);
+            }
+            try (Connection c = database.getConnection()) {
                 insert(c, 6, "auto-committed", 6);
             }
             // Without fsync, no commit waits for the disk.
