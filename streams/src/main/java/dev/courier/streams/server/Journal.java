@@ -119,33 +119,16 @@ final class Journal implements Closeable {
      * follows its table through a rename, but would still give the journal the old name.
      */
     static void install(Connection c) throws SQLException {
-        final List<String[]> triggers = new ArrayList<>();
-        try (Statement statement = c.createStatement();
-             ResultSet rows = statement.executeQuery(
-                     "SELECT DISTINCT TRIGGER_SCHEMA, TRIGGER_NAME FROM INFORMATION_SCHEMA.TRIGGERS " +
-                     "WHERE TRIGGER_NAME LIKE 'JOURNAL\\_%' ESCAPE '\\'")) {
-            while (rows.next()) {
-                triggers.add(new String[] { rows.getString(1), rows.getString(2) });
-            }
-        }
         try (Statement statement = c.createStatement()) {
-            for (String[] trigger : triggers) {
+            for (String[] trigger : pairs(statement, "SELECT DISTINCT TRIGGER_SCHEMA, TRIGGER_NAME " +
+                                                     "FROM INFORMATION_SCHEMA.TRIGGERS " +
+                                                     "WHERE TRIGGER_NAME LIKE 'JOURNAL\\_%' ESCAPE '\\'")) {
                 statement.execute("DROP TRIGGER " + TableShape.quote(trigger[0]) + "." + TableShape.quote(trigger[1]));
             }
-        }
-        final List<String[]> tables = new ArrayList<>();
-        try (Statement statement = c.createStatement();
-             ResultSet rows = statement.executeQuery(
-                     "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES " +
-                     "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA'")) {
-            while (rows.next()) {
-                if (!POSITION_TABLE.equals(rows.getString(2))) {
-                    tables.add(new String[] { rows.getString(1), rows.getString(2) });
-                }
-            }
-        }
-        try (Statement statement = c.createStatement()) {
-            for (String[] table : tables) {
+            for (String[] table : pairs(statement, "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES " +
+                                                   "WHERE TABLE_TYPE = 'BASE TABLE' " +
+                                                   "AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA' " +
+                                                   "AND TABLE_NAME <> '" + POSITION_TABLE + "'")) {
                 statement.execute("CREATE TRIGGER " +
                                   TableShape.quote(table[0]) + "." + TableShape.quote("JOURNAL_" + table[1]) +
                                   " AFTER INSERT, UPDATE, DELETE ON " +
@@ -156,6 +139,17 @@ final class Journal implements Closeable {
         if (!c.getAutoCommit()) {
             c.commit();
         }
+    }
+
+    /** The two columns of each row {@code query} gives (a schema and a name), read before any is used. */
+    private static List<String[]> pairs(Statement statement, String query) throws SQLException {
+        final List<String[]> pairs = new ArrayList<>();
+        try (ResultSet rows = statement.executeQuery(query)) {
+            while (rows.next()) {
+                pairs.add(new String[] { rows.getString(1), rows.getString(2) });
+            }
+        }
+        return pairs;
     }
 
     /**
