@@ -56,7 +56,9 @@ final class JsonPrinter {
 
     private JsonPrinter(Descriptor type, Style style) {
         this.type = type;
-        plan = supported(type, new HashSet<>()) ? new PlanBuilder(style).plan(type) : null;
+        // A Timestamp or a wrapper has a JSON form of its own, even at the top.
+        final boolean printable = ProtoJsonKind.of(type) == ProtoJsonKind.MESSAGE && supported(type, new HashSet<>());
+        plan = printable ? new PlanBuilder(style).plan(type) : null;
         final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
         fallback = style == Style.PROTO_NAMES_WITH_DEFAULTS
                    ? printer.preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence() : printer;
@@ -109,7 +111,7 @@ final class JsonPrinter {
         final Writer writer = new Writer(message);
         try {
             writer.message(plan, message.length);
-        } catch (Unexpected e) {
+        } catch (ProtoJsonKind.Unhandled e) {
             return null;
         }
         return writer;
@@ -117,85 +119,20 @@ final class JsonPrinter {
 
     // ---- which types are printed here
 
-    private static final Set<String> WRAPPERS = Set.of(
-            "google.protobuf.StringValue", "google.protobuf.BytesValue", "google.protobuf.BoolValue",
-            "google.protobuf.Int32Value", "google.protobuf.UInt32Value",
-            "google.protobuf.Int64Value", "google.protobuf.UInt64Value");
-
     private static boolean supported(Descriptor type, Set<Descriptor> seen) {
         if (!seen.add(type)) {
             return true;
         }
-        final String name = type.getFullName();
-        if ("google.protobuf.Timestamp".equals(name) || WRAPPERS.contains(name)) {
-            return true;
-        }
-        if (name.startsWith("google.protobuf.") && !"google.protobuf.Empty".equals(name)) {
-            // Any, Duration, FieldMask, Struct, Value, ListValue and the float wrappers have JSON
-            // forms of their own that JsonFormat knows.
-            return false;
-        }
         for (FieldDescriptor field : type.getFields()) {
-            if (field.isMapField()) {
+            final ProtoJsonKind kind = ProtoJsonKind.of(field);
+            if (kind == null || kind == ProtoJsonKind.MESSAGE && !supported(field.getMessageType(), seen)) {
                 return false;
-            }
-            switch (field.getType()) {
-                case DOUBLE:
-                case FLOAT:
-                case ENUM:
-                case GROUP:
-                    return false;
-                case MESSAGE:
-                    if (!supported(field.getMessageType(), seen)) {
-                        return false;
-                    }
-                    break;
-                default:
-                    break;
             }
         }
         return true;
     }
 
     // ---- plans
-
-    /** What a value is written as. */
-    private enum Kind {
-        STRING, BYTES, BOOL,
-        INT32, UINT32, SINT32, FIXED32, SFIXED32,
-        INT64, UINT64, SINT64, FIXED64, SFIXED64,
-        MESSAGE, TIMESTAMP, WRAPPER;
-
-        /** The wire type a value of this kind is written with. */
-        int wireType() {
-            switch (this) {
-                case FIXED32:
-                case SFIXED32:
-                    return 5;
-                case FIXED64:
-                case SFIXED64:
-                    return 1;
-                case STRING:
-                case BYTES:
-                case MESSAGE:
-                case TIMESTAMP:
-                case WRAPPER:
-                    return 2;
-                default:
-                    return 0;
-            }
-        }
-
-        /** Whether a repeated field of this kind may come packed. */
-        boolean packable() {
-            return wireType() != 2;
-        }
-
-        /** Whether JSON writes this 64-bit kind as a string. */
-        boolean quoted() {
-            return this == INT64 || this == UINT64 || this == SINT64 || this == FIXED64 || this == SFIXED64;
-        }
-    }
 
     /** The fields of a message type, in field number order, and a lookup by number. */
     private static final class Plan {
@@ -218,7 +155,7 @@ final class JsonPrinter {
 
     private static final class Field {
         final int number;
-        final Kind kind;
+        final ProtoJsonKind kind;
         final boolean repeated;
         /** {@code "name":} in UTF-8. */
         final byte[] name;
@@ -228,9 +165,9 @@ final class JsonPrinter {
         final boolean skipDefault;
         /** For MESSAGE; for WRAPPER, the kind of its value is {@link #valueKind}. */
         Plan message;
-        Kind valueKind;
+        ProtoJsonKind valueKind;
 
-        Field(int number, Kind kind, boolean repeated, byte[] name, byte[] absent, boolean skipDefault) {
+        Field(int number, ProtoJsonKind kind, boolean repeated, byte[] name, byte[] absent, boolean skipDefault) {
             this.number = number;
             this.kind = kind;
             this.repeated = repeated;
@@ -273,7 +210,7 @@ final class JsonPrinter {
         }
 
         private Field field(FieldDescriptor descriptor) {
-            final Kind kind = kind(descriptor);
+            final ProtoJsonKind kind = ProtoJsonKind.of(descriptor);
             final boolean withDefaults = style == Style.PROTO_NAMES_WITH_DEFAULTS;
             final String name = withDefaults ? descriptor.getName() : descriptor.getJsonName();
             final byte[] nameBytes = ('"' + name + "\":").getBytes(StandardCharsets.UTF_8);
@@ -284,41 +221,15 @@ final class JsonPrinter {
             final boolean skipDefault = !withDefaults && !descriptor.isRepeated() && !descriptor.hasPresence();
             final Field field = new Field(descriptor.getNumber(), kind, descriptor.isRepeated(), nameBytes,
                                           absent, skipDefault);
-            if (kind == Kind.MESSAGE) {
+            if (kind == ProtoJsonKind.MESSAGE) {
                 field.message = plan(descriptor.getMessageType());
-            } else if (kind == Kind.WRAPPER) {
-                field.valueKind = kind(descriptor.getMessageType().findFieldByNumber(1));
+            } else if (kind == ProtoJsonKind.WRAPPER) {
+                field.valueKind = ProtoJsonKind.ofWrapped(descriptor);
             }
             return field;
         }
 
-        private static Kind kind(FieldDescriptor field) {
-            switch (field.getType()) {
-                case STRING: return Kind.STRING;
-                case BYTES: return Kind.BYTES;
-                case BOOL: return Kind.BOOL;
-                case INT32: return Kind.INT32;
-                case UINT32: return Kind.UINT32;
-                case SINT32: return Kind.SINT32;
-                case FIXED32: return Kind.FIXED32;
-                case SFIXED32: return Kind.SFIXED32;
-                case INT64: return Kind.INT64;
-                case UINT64: return Kind.UINT64;
-                case SINT64: return Kind.SINT64;
-                case FIXED64: return Kind.FIXED64;
-                case SFIXED64: return Kind.SFIXED64;
-                case MESSAGE:
-                    final String name = field.getMessageType().getFullName();
-                    if ("google.protobuf.Timestamp".equals(name)) {
-                        return Kind.TIMESTAMP;
-                    }
-                    return WRAPPERS.contains(name) ? Kind.WRAPPER : Kind.MESSAGE;
-                default:
-                    throw new IllegalArgumentException("Not printed here: " + field.getFullName());
-            }
-        }
-
-        private static String defaultValue(Kind kind) {
+        private static String defaultValue(ProtoJsonKind kind) {
             switch (kind) {
                 case STRING:
                 case BYTES:
@@ -348,20 +259,6 @@ final class JsonPrinter {
     private static final long MIN_TIMESTAMP_SECONDS = -62_135_596_800L;   // 0001-01-01T00:00:00Z
     private static final long MAX_TIMESTAMP_SECONDS = 253_402_300_799L;   // 9999-12-31T23:59:59Z
 
-    /**
-     * Thrown where the wire bytes are not what this printer expects; the message then goes to
-     * {@code JsonFormat}, which also reports bytes that are not a message at all. Shared, and
-     * without a stack trace: it only steers.
-     */
-    private static final class Unexpected extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        static final Unexpected INSTANCE = new Unexpected();
-
-        private Unexpected() {
-            super(null, null, false, false);
-        }
-    }
-
     /** One message being written: reads the wire bytes at {@link #position}, appends to {@link #out}. */
     private static final class Writer {
         private final byte[] in;
@@ -387,7 +284,7 @@ final class JsonPrinter {
                 final int wireType = (int) (tag & 7);
                 if (number == 0) {
                     // Not a field: the bytes are no message, as JsonFormat's parser will say.
-                    throw Unexpected.INSTANCE;
+                    throw ProtoJsonKind.Unhandled.INSTANCE;
                 }
                 final Field field = plan.find(number);
                 if (field == null) {
@@ -401,7 +298,7 @@ final class JsonPrinter {
                 if (number <= lastNumber) {
                     // Out of order, or a singular field twice (the last would win): JsonFormat
                     // merges such messages as a parser does.
-                    throw Unexpected.INSTANCE;
+                    throw ProtoJsonKind.Unhandled.INSTANCE;
                 }
                 lastNumber = number;
                 if (openArray != null) {
@@ -466,7 +363,7 @@ final class JsonPrinter {
                     zero = fixed32(end) == 0;
                     break;
                 default:
-                    throw Unexpected.INSTANCE;
+                    throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             position = start;
             return zero;
@@ -495,13 +392,13 @@ final class JsonPrinter {
             value(field, field.kind, end);
         }
 
-        private static void expect(int wireType, Kind kind) {
+        private static void expect(int wireType, ProtoJsonKind kind) {
             if (wireType != kind.wireType()) {
-                throw Unexpected.INSTANCE;
+                throw ProtoJsonKind.Unhandled.INSTANCE;
             }
         }
 
-        private void value(Field field, Kind kind, int end) {
+        private void value(Field field, ProtoJsonKind kind, int end) {
             switch (kind) {
                 case STRING:
                     string(size(end) + position);
@@ -558,7 +455,7 @@ final class JsonPrinter {
         }
 
         /** A wrapper's value: its field 1, or the default when that is absent. */
-        private void wrapper(Kind valueKind, int end) {
+        private void wrapper(ProtoJsonKind valueKind, int end) {
             int valueStart = -1;
             while (position < end) {
                 final long tag = varint(end);
@@ -595,7 +492,7 @@ final class JsonPrinter {
             if (seconds < MIN_TIMESTAMP_SECONDS || seconds > MAX_TIMESTAMP_SECONDS ||
                 nanos < 0 || nanos > 999_999_999) {
                 // JsonFormat refuses these, with its own message.
-                throw Unexpected.INSTANCE;
+                throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             final long days = Math.floorDiv(seconds, 86_400);
             final int secondOfDay = (int) Math.floorMod(seconds, 86_400);
@@ -663,7 +560,7 @@ final class JsonPrinter {
                 }
             }
             if (!ascii && !UnsafeByteOperations.unsafeWrap(in, start, end - start).isValidUtf8()) {
-                throw Unexpected.INSTANCE;
+                throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             out[length++] = '"';
             position = end;
@@ -758,21 +655,21 @@ final class JsonPrinter {
                     return value;
                 }
             }
-            throw Unexpected.INSTANCE;
+            throw ProtoJsonKind.Unhandled.INSTANCE;
         }
 
         /** A length prefix, checked against what is left before {@code end}. */
         private int size(int end) {
             final long size = varint(end);
             if (size < 0 || size > end - position) {
-                throw Unexpected.INSTANCE;
+                throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             return (int) size;
         }
 
         private int fixed32(int end) {
             if (end - position < 4) {
-                throw Unexpected.INSTANCE;
+                throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             final int value = (in[position] & 0xFF) | (in[position + 1] & 0xFF) << 8 |
                               (in[position + 2] & 0xFF) << 16 | (in[position + 3] & 0xFF) << 24;
@@ -782,7 +679,7 @@ final class JsonPrinter {
 
         private long fixed64(int end) {
             if (end - position < 8) {
-                throw Unexpected.INSTANCE;
+                throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             final long low = Integer.toUnsignedLong(fixed32(end));
             return low | (long) fixed32(end) << 32;
@@ -806,7 +703,7 @@ final class JsonPrinter {
                     fixed32(end);
                     return;
                 default:
-                    throw Unexpected.INSTANCE;
+                    throw ProtoJsonKind.Unhandled.INSTANCE;
             }
         }
 
