@@ -20,7 +20,6 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
@@ -58,8 +57,6 @@ final class ConnectBridge implements HttpService {
     private static final int END_STREAM = 0x02;
     private static final int COMPRESSED = 0x01;
 
-
-    private static final JsonFormat.Parser parser = JsonFormat.parser();
 
     private final Map<String, Route> routes;
     private final Channel channel;
@@ -361,12 +358,14 @@ final class ConnectBridge implements HttpService {
         final MethodType type;
         final Descriptor input;
         final Descriptor output;
+        private final JsonParser parser;
         private final JsonPrinter printer;
 
         Route(MethodDescriptor method, String fullName) {
             this.fullName = fullName;
             input = method.getInputType();
             output = method.getOutputType();
+            parser = JsonParser.of(DynamicMessage.getDefaultInstance(input));
             printer = JsonPrinter.of(output, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS);
             type = GrpcForwarder.typeOf(method);
             this.method = GrpcForwarder.bytesMethod(method);
@@ -376,9 +375,7 @@ final class ConnectBridge implements HttpService {
             if (!json) {
                 return body;
             }
-            final DynamicMessage.Builder message = DynamicMessage.newBuilder(input);
-            parser.merge(new String(body, StandardCharsets.UTF_8), message);
-            return message.build().toByteArray();
+            return parser.parse(body).toByteArray();
         }
 
         byte[] encode(byte[] message, boolean json) {

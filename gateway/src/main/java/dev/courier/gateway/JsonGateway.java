@@ -13,7 +13,6 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
 
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.ContentTooLargeException;
@@ -49,14 +48,12 @@ import io.grpc.Status;
  * {@code /{package}/{Method}} where the service is named like its package ({@code /chat/New}), and
  * {@code /protobuf/Streams/{Method}} for Threads, as older documentation wrote it.
  *
- * <p>Transcoding is driven by descriptors: each request becomes a message. A service in this
+ * <p>Transcoding is driven by descriptors: each request becomes a message ({@link JsonParser}). A service in this
  * process gets its generated class, handed straight to its handler ({@link LocalCall}); a service
  * elsewhere gets a {@link DynamicMessage} sent through a gRPC {@link Channel}. Replies are
  * printed by {@link JsonPrinter}.
  */
 final class JsonGateway implements HttpService {
-
-    private static final JsonFormat.Parser parser = JsonFormat.parser();
 
     private final Map<String, Route> routes;
     /** Per event loop, how answers completed on other threads reach it. */
@@ -154,19 +151,15 @@ final class JsonGateway implements HttpService {
      */
     private static void call(Route route, RequestHeaders headers, AggregatedHttpRequest body,
                              CompletableFuture<HttpResponse> response, LoopHandoff loop) {
-        final Message.Builder request = route.request.newBuilderForType();
-        final String json = body.contentUtf8();
-        if (!json.isBlank()) {
-            try {
-                parser.merge(json, request);
-            } catch (InvalidProtocolBufferException | RuntimeException e) {
-                response.complete(MicroError.of(HttpStatus.BAD_REQUEST, "INVALID_JSON",
-                                                MicroError.unreadable(e)));
-                return;
-            }
+        final Message request;
+        try {
+            request = route.parser.parseBody(body.content().array());
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            response.complete(MicroError.of(HttpStatus.BAD_REQUEST, "INVALID_JSON", MicroError.unreadable(e)));
+            return;
         }
         if (route.local != null) {
-            LocalCall.start(route.local, route.method, RequestMetadata.of(headers), request.build(),
+            LocalCall.start(route.local, route.method, RequestMetadata.of(headers), request,
                             (status, trailers, reply) -> loop.execute(
                                     () -> response.complete(answer(route, status, trailers, reply))));
             return;
@@ -188,7 +181,7 @@ final class JsonGateway implements HttpService {
             }
         }, RequestMetadata.of(headers));
         call.request(2);
-        call.sendMessage(request.build());
+        call.sendMessage(request);
         call.halfClose();
     }
 
@@ -241,7 +234,7 @@ final class JsonGateway implements HttpService {
     private static final class Route {
 
         final io.grpc.MethodDescriptor<Message, Message> method;
-        final Message request;
+        final JsonParser parser;
         final JsonPrinter printer;
         final Channel channel;
         /** The handler of the method in this process, or null to call it through the channel. */
@@ -266,12 +259,13 @@ final class JsonGateway implements HttpService {
                                          generatedResponse.getDescriptorForType().getFullName()
                                                           .equals(method.getOutputType().getFullName());
             if (useGenerated) {
-                request = generatedRequest;
+                parser = JsonParser.of(generatedRequest);
                 local = (ServerCallHandler<Message, Message>) definition.getServerCallHandler();
                 this.method = (io.grpc.MethodDescriptor<Message, Message>) served;
                 return;
             }
-            request = DynamicMessage.getDefaultInstance(method.getInputType());
+            final Message request = DynamicMessage.getDefaultInstance(method.getInputType());
+            parser = JsonParser.of(request);
             local = null;
             this.method = io.grpc.MethodDescriptor.<Message, Message>newBuilder()
                                                   .setType(GrpcForwarder.typeOf(method))

@@ -8,7 +8,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.linecorp.armeria.common.annotation.Nullable;
 
 /**
- * The kinds of field value that {@link JsonPrinter} translates between the
+ * The kinds of field value that {@link JsonPrinter} and {@link JsonParser} translate between the
  * wire format and proto3 JSON themselves, with how each is encoded on the wire. Values of other
  * kinds (floating point, enums, maps, groups, and the well-known types other than
  * {@code Timestamp} and the integer, bool, string and bytes wrappers) have JSON forms that only

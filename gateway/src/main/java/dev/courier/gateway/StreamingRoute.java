@@ -1,6 +1,5 @@
 package dev.courier.gateway;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.google.protobuf.Descriptors.Descriptor;
@@ -8,7 +7,6 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 
 import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.common.websocket.WebSocketFrame;
@@ -19,12 +17,11 @@ import io.grpc.MethodDescriptor.MethodType;
 /** One streaming method as a WebSocket sees it: on raw bytes, with its message types for JSON. */
 final class StreamingRoute {
 
-    private static final JsonFormat.Parser parser = JsonFormat.parser();
-
     final io.grpc.MethodDescriptor<byte[], byte[]> method;
     final MethodType type;
     private final Descriptor input;
     private final Descriptor output;
+    private final JsonParser parser;
     private final JsonPrinter printer;
     // Subscribers of a topic render the same messages at slightly different times: room for the
     // recent thousands of them keeps one rendering per message even when they lag apart.
@@ -33,6 +30,7 @@ final class StreamingRoute {
     StreamingRoute(MethodDescriptor method) {
         input = method.getInputType();
         output = method.getOutputType();
+        parser = JsonParser.of(DynamicMessage.getDefaultInstance(input));
         printer = JsonPrinter.of(output, JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
         type = GrpcForwarder.typeOf(method);
         this.method = GrpcForwarder.bytesMethod(method);
@@ -67,10 +65,7 @@ final class StreamingRoute {
 
     /** The request a client sent as JSON in a frame; a binary frame is read as UTF-8 text. */
     byte[] fromFrame(WebSocketFrame frame) throws InvalidProtocolBufferException {
-        final DynamicMessage.Builder message = DynamicMessage.newBuilder(input);
-        parser.merge(frame.type() == WebSocketFrameType.TEXT
-                     ? frame.text() : new String(frame.array(), StandardCharsets.UTF_8), message);
-        return message.build().toByteArray();
+        return parser.parse(frame.array()).toByteArray();
     }
 
     /**
