@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.courier.gateway.AccessLog;
 import dev.courier.gateway.Gateway;
 import dev.courier.gateway.GatewayConfig;
+import dev.courier.streams.server.ProcessDefaults;
 
 /**
  * The gateway as {@link GatewayOverhead} measures it: started with the settings of
@@ -28,6 +29,7 @@ public final class CeilingGateway {
     private CeilingGateway() {}
 
     public static void main(String[] args) throws InterruptedException {
+        ProcessDefaults.apply();
         final GatewayConfig config = GatewayConfig.builder()
                                                   .host("127.0.0.1")
                                                   .port(Integer.parseInt(args[0]))

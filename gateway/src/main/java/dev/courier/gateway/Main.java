@@ -13,6 +13,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import dev.courier.streams.server.ProcessDefaults;
+
 /**
  * Runs the gateway with every service in-process: {@code java -jar gateway.jar [--port 8080]
  * [--data-dir ./data]}. Each option falls back to its environment variable, then to its default.
@@ -134,6 +136,7 @@ public final class Main implements Callable<Integer> {
 
     /** Starts the gateway and waits until the process is stopped. */
     public static void main(String[] args) {
+        ProcessDefaults.apply();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

@@ -13,6 +13,7 @@ import dev.courier.chat.store.JdbcChatStore;
 import dev.courier.streams.bus.Bus;
 import dev.courier.streams.server.ForwardedIdentity;
 import dev.courier.streams.server.EmbeddedDatabase;
+import dev.courier.streams.server.ProcessDefaults;
 import dev.courier.streams.server.ServerOptions;
 import dev.courier.streams.server.ServiceServer;
 
@@ -40,6 +41,7 @@ public final class ChatServer implements Callable<Integer> {
 
     /** Starts the server and waits until it is stopped. */
     public static void main(String[] args) {
+        ProcessDefaults.apply();
         System.exit(new CommandLine(new ChatServer()).execute(args));
     }
 

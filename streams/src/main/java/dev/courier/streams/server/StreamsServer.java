@@ -34,6 +34,7 @@ public final class StreamsServer implements Callable<Integer> {
 
     /** Starts the server and waits until it is stopped. */
     public static void main(String[] args) {
+        ProcessDefaults.apply();
         System.exit(new CommandLine(new StreamsServer()).execute(args));
     }
 

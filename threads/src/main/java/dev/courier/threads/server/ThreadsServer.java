@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.courier.streams.server.EmbeddedDatabase;
+import dev.courier.streams.server.ProcessDefaults;
 import dev.courier.streams.server.ServiceServer;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
@@ -68,6 +69,7 @@ public final class ThreadsServer implements Callable<Integer> {
 
     /** Starts the server and waits until it is stopped. */
     public static void main(String[] args) {
+        ProcessDefaults.apply();
         System.exit(new CommandLine(new ThreadsServer()).execute(args));
     }
 
