@@ -48,10 +48,10 @@ import io.grpc.Status;
  * {@code /{package}/{Method}} where the service is named like its package ({@code /chat/New}), and
  * {@code /protobuf/Streams/{Method}} for Threads, as older documentation wrote it.
  *
- * <p>Transcoding is driven by descriptors: each request becomes a message ({@link JsonParser}). A service in this
- * process gets its generated class, handed straight to its handler ({@link LocalCall}); a service
- * elsewhere gets a {@link DynamicMessage} sent through a gRPC {@link Channel}. Replies are
- * printed by {@link JsonPrinter}.
+ * <p>Transcoding is driven by descriptors: each request becomes a message, read by
+ * {@link JsonParser}. A service in this process gets its generated class, handed straight to its
+ * handler ({@link LocalCall}); a service elsewhere gets a {@link DynamicMessage} sent through a
+ * gRPC {@link Channel}. Replies are printed by {@link JsonPrinter}.
  */
 final class JsonGateway implements HttpService {
 

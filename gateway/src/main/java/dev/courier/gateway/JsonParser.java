@@ -27,9 +27,9 @@ import com.linecorp.armeria.common.annotation.Nullable;
  *
  * <p>{@code JsonFormat} builds a Gson tree of every request, with a 1 KiB {@code char} buffer and
  * a map of field names made afresh for each call, then sets each field through reflection: on
- * CreateMessage that was a tenth of what the event loop spent on the call. This parser reads the
- * bytes once, writes the message's wire format as it goes (field names matched against a plan
- * made per type up front), and has the message's own parser read that.
+ * CreateMessage that was 3% of the server's CPU and an eighth of the bytes it allocated. This
+ * parser reads the bytes once, writes the message's wire format as it goes (field names matched
+ * against a plan made per type up front), and has the message's own parser read that.
  *
  * <p>It takes only input it is sure {@code JsonFormat} reads the same way: strict JSON, each field
  * once, by its .proto or its lowerCamelCase name, at most one field of a oneof, strings in valid
@@ -146,7 +146,7 @@ final class JsonParser {
         final long bit;
         /** The bits of the fields of its oneof, this one's included; 0 outside a oneof. */
         long oneof;
-        /** For MESSAGE; null when JsonFormat reads that type. For WRAPPER, the kind of its value is {@link #valueKind}. */
+        /** For MESSAGE, null when JsonFormat reads that type. For WRAPPER, its value's kind is {@link #valueKind}. */
         @Nullable
         Plan message;
         ProtoJsonKind valueKind;
