@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 import org.jspecify.annotations.Nullable;
@@ -44,8 +47,10 @@ final class PendingRows {
     private static final byte BOOLEAN = 4;
     private static final byte BYTES = 5;
 
+    /** Table names as {@link DataOutputStream#writeUTF} writes them, length first: few, and written with every row. */
+    private static final Map<String, byte[]> TABLE_NAMES = new ConcurrentHashMap<>();
+
     private final Bytes bytes = new Bytes();
-    private final DataOutputStream out = new DataOutputStream(bytes);
     /**
      * Whether the transaction is made durable by a checkpoint instead of a record: its changes may
      * differ from what the database holds (a batch failed part way, or it went back to a
@@ -69,22 +74,18 @@ final class PendingRows {
         if (doubtful) {
             return; // made durable by a checkpoint: its rows are not needed
         }
-        try {
-            out.writeByte(kind);
-            out.writeUTF(table);
-            if (columns == null) {
-                out.writeShort(row.length);
-                for (Object value : row) {
-                    writeValue(table, value);
-                }
-            } else {
-                out.writeShort(columns.length);
-                for (int column : columns) {
-                    writeValue(table, row[column]);
-                }
+        bytes.writeByte(kind);
+        bytes.write(TABLE_NAMES.computeIfAbsent(table, PendingRows::modifiedUtf8));
+        if (columns == null) {
+            bytes.writeShort(row.length);
+            for (Object value : row) {
+                writeValue(table, value);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a byte array does not fail
+        } else {
+            bytes.writeShort(columns.length);
+            for (int column : columns) {
+                writeValue(table, row[column]);
+            }
         }
         if (bytes.size() > MAX_BYTES) {
             // A transaction this large (a conversation of millions of messages deleted) is cheaper
@@ -94,32 +95,40 @@ final class PendingRows {
         }
     }
 
-    private void writeValue(String table, @Nullable Object value) throws IOException, SQLException {
+    private void writeValue(String table, @Nullable Object value) throws SQLException {
         if (value == null) {
-            out.writeByte(NULL);
+            bytes.writeByte(NULL);
         } else if (value instanceof String string) {
-            final byte[] utf8 = string.getBytes(UTF_8);
-            out.writeByte(STRING);
-            out.writeInt(utf8.length);
-            out.write(utf8);
+            bytes.writeByte(STRING);
+            bytes.writeUtf8(string);
         } else if (value instanceof Long number) {
-            out.writeByte(LONG);
-            out.writeLong(number);
+            bytes.writeByte(LONG);
+            bytes.writeLong(number);
         } else if (value instanceof Integer number) {
-            out.writeByte(INT);
-            out.writeInt(number);
+            bytes.writeByte(INT);
+            bytes.writeInt(number);
         } else if (value instanceof Boolean bool) {
-            out.writeByte(BOOLEAN);
-            out.writeBoolean(bool);
+            bytes.writeByte(BOOLEAN);
+            bytes.writeByte(bool ? 1 : 0);
         } else if (value instanceof byte[] array) {
-            out.writeByte(BYTES);
-            out.writeInt(array.length);
-            out.write(array);
+            bytes.writeByte(BYTES);
+            bytes.writeInt(array.length);
+            bytes.write(array);
         } else {
             // A column type added without teaching the journal: the write fails, loudly, rather
             // than being acknowledged and lost.
             throw new SQLException("the journal cannot store a " + value.getClass().getName() + " of table " + table);
         }
+    }
+
+    private static byte[] modifiedUtf8(String table) {
+        final ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(encoded)) {
+            out.writeUTF(table);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return encoded.toByteArray();
     }
 
     /** Where the changes end now, to {@link #truncate} back to if a statement fails. */
@@ -209,18 +218,80 @@ final class PendingRows {
         putInt(array, at + 4, (int) value);
     }
 
-    /** A byte array output that hands out its array and can be cut back. */
-    private static final class Bytes extends ByteArrayOutputStream {
-        Bytes() {
-            super(512);
-        }
+    /**
+     * A growable byte array, written big-endian as {@link DataOutputStream} writes, that hands out
+     * its array and can be cut back. Unlike a stream, it takes no lock per byte and needs no
+     * intermediate array for a string.
+     */
+    private static final class Bytes {
+        private byte[] buf = new byte[512];
+        private int count;
 
         byte[] array() {
             return buf;
         }
 
+        int size() {
+            return count;
+        }
+
         void truncate(int size) {
             count = size;
+        }
+
+        void writeByte(int value) {
+            ensure(1);
+            buf[count++] = (byte) value;
+        }
+
+        void writeShort(int value) {
+            ensure(2);
+            buf[count++] = (byte) (value >>> 8);
+            buf[count++] = (byte) value;
+        }
+
+        void writeInt(int value) {
+            ensure(4);
+            putInt(buf, count, value);
+            count += 4;
+        }
+
+        void writeLong(long value) {
+            ensure(8);
+            putLong(buf, count, value);
+            count += 8;
+        }
+
+        void write(byte[] array) {
+            ensure(array.length);
+            System.arraycopy(array, 0, buf, count, array.length);
+            count += array.length;
+        }
+
+        /** The string's UTF-8 after its length in bytes, as {@code getBytes(UTF_8)} encodes it. */
+        void writeUtf8(String string) {
+            final int length = string.length();
+            ensure(4 + length);
+            int at = count + 4;
+            for (int i = 0; i < length; i++) {
+                final char c = string.charAt(i);
+                if (c >= 0x80) {
+                    // Past ASCII, the JDK's encoder, which also decides what a lone surrogate becomes.
+                    final byte[] utf8 = string.getBytes(UTF_8);
+                    writeInt(utf8.length);
+                    write(utf8);
+                    return;
+                }
+                buf[at++] = (byte) c;
+            }
+            putInt(buf, count, length);
+            count = at;
+        }
+
+        private void ensure(int more) {
+            if (count + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            }
         }
     }
 }
