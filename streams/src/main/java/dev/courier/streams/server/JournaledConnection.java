@@ -72,9 +72,8 @@ final class JournaledConnection implements InvocationHandler {
                 }
                 return call(connection, method, args);
             case "equals":
-                return self == args[0];
             case "hashCode":
-                return System.identityHashCode(self);
+                return identity(self, method, args);
             default:
                 return call(connection, method, args);
         }
@@ -107,9 +106,8 @@ final class JournaledConnection implements InvocationHandler {
                 case "getConnection":
                     return proxy;
                 case "equals":
-                    return self == args[0];
                 case "hashCode":
-                    return System.identityHashCode(self);
+                    return identity(self, method, args);
                 default:
                     return call(statement, method, args);
             }
@@ -159,6 +157,11 @@ final class JournaledConnection implements InvocationHandler {
         } finally {
             connection.setAutoCommit(true);
         }
+    }
+
+    /** A proxy's {@code equals} or {@code hashCode}: its own identity, not the wrapped object's. */
+    private static Object identity(Object self, Method method, Object @Nullable [] args) {
+        return "equals".equals(method.getName()) ? (Object) (self == args[0]) : System.identityHashCode(self);
     }
 
     private static @Nullable Object call(Object target, Method method, Object @Nullable [] args) throws Throwable {
