@@ -1,7 +1,6 @@
 package dev.courier.streams.server;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -9,7 +8,7 @@ import dev.courier.streams.bus.Bus;
 import dev.courier.streams.bus.InProcessBus;
 import dev.courier.streams.bus.NatsBus;
 
-
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,26 +21,8 @@ public final class ServerOptions {
             description = "gRPC port (env PORT; default 9092 for Chat, 9093 for Streams).")
     Integer port;
 
-    @Option(names = "--data-dir", defaultValue = "${env:DATA_DIR:-./data}",
-            description = "Directory of the embedded database, without --database-url (env DATA_DIR; " +
-                          "default ${DEFAULT-VALUE}).")
-    Path dataDir;
-
-    @Option(names = "--fsync", defaultValue = "${env:FSYNC:-false}",
-            description = "Have each write to the embedded database on disk before its call is answered, " +
-                          "so that a crash of the machine loses none (env FSYNC; default ${DEFAULT-VALUE}).")
-    boolean fsync;
-
-    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
-            description = "JDBC URL of the database the deployment shares (env DATABASE_URL).")
-    String databaseUrl;
-
-    @Option(names = "--database-user", defaultValue = "${env:DATABASE_USER}",
-            description = "Database user (env DATABASE_USER); the password comes from DATABASE_PASSWORD.")
-    String databaseUser;
-
-    @Option(names = "--database-password", defaultValue = "${env:DATABASE_PASSWORD}", hidden = true)
-    String databasePassword;
+    @Mixin
+    DatabaseOptions database;
 
     @Option(names = "--nats-url", defaultValue = "${env:NATS_URL}",
             description = "NATS server shared with the other nodes (env NATS_URL); in-process without.")
@@ -64,7 +45,7 @@ public final class ServerOptions {
 
     /** Opens the shared database, or an embedded one named {@code name} in the data directory. */
     public HikariDataSource database(String name, int poolSize) throws IOException {
-        return ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, name, poolSize, fsync);
+        return database.open(name, poolSize);
     }
 
     /** Connects to NATS, or returns an in-process bus without a NATS URL. */

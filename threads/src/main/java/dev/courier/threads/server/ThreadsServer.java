@@ -1,6 +1,5 @@
 package dev.courier.threads.server;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -10,9 +9,9 @@ import org.slf4j.LoggerFactory;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.courier.streams.server.DatabaseOptions;
 import dev.courier.streams.server.EmbeddedDatabase;
 import dev.courier.streams.server.ProcessDefaults;
-import dev.courier.streams.server.ServiceServer;
 import dev.courier.threads.StoreExecutor;
 import dev.courier.threads.Threads;
 import dev.courier.threads.store.JdbcThreadStore;
@@ -26,6 +25,7 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,25 +42,8 @@ public final class ThreadsServer implements Callable<Integer> {
             description = "gRPC port (env PORT; default ${DEFAULT-VALUE}).")
     private int port;
 
-    @Option(names = "--data-dir", defaultValue = "${env:DATA_DIR:-./data}",
-            description = "Directory of the embedded database (env DATA_DIR; default ${DEFAULT-VALUE}).")
-    private Path dataDir;
-
-    @Option(names = "--fsync", defaultValue = "${env:FSYNC:-false}",
-            description = "Have each write to the embedded database on disk before its call is answered, " +
-                          "so that a crash of the machine loses none (env FSYNC; default ${DEFAULT-VALUE}).")
-    private boolean fsync;
-
-    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
-            description = "JDBC URL of a shared database instead of the embedded one (env DATABASE_URL).")
-    private String databaseUrl;
-
-    @Option(names = "--database-user", defaultValue = "${env:DATABASE_USER}",
-            description = "Database user (env DATABASE_USER); the password comes from DATABASE_PASSWORD.")
-    private String databaseUser;
-
-    @Option(names = "--database-password", defaultValue = "${env:DATABASE_PASSWORD}", hidden = true)
-    private String databasePassword;
+    @Mixin
+    private DatabaseOptions database;
 
     @Option(names = "--db-pool-size", defaultValue = "${env:DB_POOL_SIZE:-10}",
             description = "Database connections, and threads that use them (env DB_POOL_SIZE; " +
@@ -83,9 +66,7 @@ public final class ThreadsServer implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                                                      "--db-pool-size: " + poolSize + " (expected: >= 1)");
         }
-        final HikariDataSource dataSource =
-                ServiceServer.database(databaseUrl, databaseUser, databasePassword, dataDir, "threads", poolSize,
-                                       fsync);
+        final HikariDataSource dataSource = database.open("threads", poolSize);
         final JdbcThreadStore store = JdbcThreadStore.migrate(dataSource);
         EmbeddedDatabase.startJournal(dataSource);
         final ExecutorService storeExecutor = StoreExecutor.create("threads-store", poolSize, 4096);
@@ -105,7 +86,7 @@ public final class ThreadsServer implements Callable<Integer> {
                                                 .start();
         health.setStatus("threads.Threads", ServingStatus.SERVING);
         logger.info("Threads listening for gRPC on port {}, data in {}", server.getPort(),
-                    dataDir.toAbsolutePath());
+                    database.dataDir().toAbsolutePath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             health.enterTerminalState();
             server.shutdown();
