@@ -162,11 +162,7 @@ final class Journal implements Closeable {
         lock.lock();
         try {
             seq = lastSeq + 1;
-            try (PreparedStatement position = c.prepareStatement(SET_POSITION)) {
-                position.setLong(1, seq);
-                position.executeUpdate();
-            }
-            c.commit();
+            setPosition(c, seq);
             lastSeq = seq;
             if (rows.doubtful() || damaged) {
                 checkpoint(c, sync);
@@ -495,6 +491,7 @@ final class Journal implements Closeable {
         }
     }
 
+    /** Commits the transaction with {@code seq} as the last commit the database holds. */
     private static void setPosition(Connection c, long seq) throws SQLException {
         try (PreparedStatement position = c.prepareStatement(SET_POSITION)) {
             position.setLong(1, seq);
