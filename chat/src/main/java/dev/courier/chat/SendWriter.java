@@ -2,14 +2,9 @@ package dev.courier.chat;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +14,7 @@ import dev.courier.chat.store.ChatStore.Outgoing;
 import dev.courier.chat.store.ChatStore.Sent;
 import dev.courier.proto.chat.Message;
 import dev.courier.streams.bus.Bus;
+import dev.courier.streams.server.BatchLanes;
 
 /**
  * Stores and publishes the messages of Send and Connect in batches, one transaction each: a
@@ -59,17 +55,14 @@ final class SendWriter {
 
     private final ChatStore store;
     private final Bus bus;
-    private final Executor executor;
-    private final Lane[] lanes;
+    private final BatchLanes<Pending> lanes;
 
     SendWriter(ChatStore store, Bus bus, Executor executor, int lanes, int queueCapacity) {
         this.store = requireNonNull(store, "store");
         this.bus = requireNonNull(bus, "bus");
-        this.executor = requireNonNull(executor, "executor");
-        this.lanes = new Lane[lanes];
-        for (int i = 0; i < lanes; i++) {
-            this.lanes[i] = new Lane(queueCapacity);
-        }
+        // One drain a lane, so that a chat's messages are published in the order they are stored.
+        this.lanes = new BatchLanes<>(lanes, 1, queueCapacity, MAX_BATCH, executor, this::write,
+                                      pending -> pending.sender().failed(ChatError.BUSY.toException()));
     }
 
     /**
@@ -78,62 +71,8 @@ final class SendWriter {
      * refuses to drain it, fails it with BUSY.
      */
     void send(String namespace, Message message, boolean clientChoseId, String origin, Sender sender) {
-        final int hash = namespace.hashCode() * 31 + message.getChatId().hashCode();
-        lanes[Math.floorMod(hash, lanes.length)].offer(
-                new Pending(new Outgoing(namespace, message, clientChoseId), origin, sender));
-    }
-
-    private final class Lane {
-
-        private final BlockingQueue<Pending> pending;
-        /** Whether a drain runs, or is handed to the executor. */
-        private final AtomicBoolean draining = new AtomicBoolean();
-
-        Lane(int capacity) {
-            pending = new LinkedBlockingQueue<>(capacity);
-        }
-
-        void offer(Pending message) {
-            if (!pending.offer(message)) {
-                message.sender().failed(ChatError.BUSY.toException());
-                return;
-            }
-            if (!claim()) {
-                return;
-            }
-            try {
-                executor.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                // With no drain running, nothing would ever store what is queued.
-                draining.set(false);
-                Pending next;
-                while ((next = pending.poll()) != null) {
-                    next.sender().failed(ChatError.BUSY.toException());
-                }
-            }
-        }
-
-        /** Claims the drain, unless one runs or nothing waits. */
-        private boolean claim() {
-            return !pending.isEmpty() && draining.compareAndSet(false, true);
-        }
-
-        private void drain() {
-            while (true) {
-                final List<Pending> batch = new ArrayList<>();
-                pending.drainTo(batch, MAX_BATCH);
-                if (!batch.isEmpty()) {
-                    write(batch);
-                    continue;
-                }
-                draining.set(false);
-                // A message queued after the batch came up empty, but before the flag went down,
-                // saw this drain running and started none: look again, now that it is down.
-                if (!claim()) {
-                    return;
-                }
-            }
-        }
+        lanes.offer(namespace.hashCode() * 31 + message.getChatId().hashCode(),
+                    new Pending(new Outgoing(namespace, message, clientChoseId), origin, sender));
     }
 
     private void write(List<Pending> batch) {

@@ -5,16 +5,13 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.courier.proto.threads.CreateMessageResponse;
+import dev.courier.streams.server.BatchLanes;
 import dev.courier.threads.store.MessageResult;
 import dev.courier.threads.store.NewMessage;
 import dev.courier.threads.store.ThreadStore;
@@ -24,10 +21,10 @@ import io.grpc.stub.StreamObserver;
 /**
  * Writes the messages of CreateMessage calls in batches, one transaction each: writers of one
  * conversation take turns on its row, so a transaction per message makes a busy conversation as
- * slow as a commit. Calls wait in a bounded queue; a drain on the store executor takes what has
- * queued, writes it, answers each call, and goes on while calls remain. Nothing waits for a batch
- * to fill: a lone call is written at once, and under load a batch is what queued while the one
- * before it was being written.
+ * slow as a commit. Calls wait in a bounded queue, one {@link BatchLanes lane}; a drain on the
+ * store executor takes what has queued, writes it, answers each call, and goes on while calls
+ * remain. Nothing waits for a batch to fill: a lone call is written at once, and under load a batch
+ * is what queued while the one before it was being written.
  */
 final class MessageWriter {
 
@@ -46,19 +43,12 @@ final class MessageWriter {
     private record Pending(NewMessage message, StreamObserver<CreateMessageResponse> out) {}
 
     private final ThreadStore store;
-    private final Executor executor;
-    private final BlockingQueue<Pending> pending;
-    private final int maxBatch;
-    private final int maxDrains;
-    /** Drains running, or handed to the executor. */
-    private final AtomicInteger drains = new AtomicInteger();
+    private final BatchLanes<Pending> queue;
 
     MessageWriter(ThreadStore store, Executor executor, int queueCapacity, int maxBatch, int maxDrains) {
         this.store = requireNonNull(store, "store");
-        this.executor = requireNonNull(executor, "executor");
-        pending = new LinkedBlockingQueue<>(queueCapacity);
-        this.maxBatch = maxBatch;
-        this.maxDrains = maxDrains;
+        queue = new BatchLanes<>(1, maxDrains, queueCapacity, maxBatch, executor, this::writeBatch,
+                                 pending -> pending.out().onError(ThreadsError.BUSY.toException()));
     }
 
     /**
@@ -66,65 +56,20 @@ final class MessageWriter {
      * a full queue, or an executor that refuses to drain it, ends the call with BUSY.
      */
     void write(NewMessage message, StreamObserver<CreateMessageResponse> out) {
-        if (!pending.offer(new Pending(message, out))) {
-            out.onError(ThreadsError.BUSY.toException());
+        queue.offer(0, new Pending(message, out));
+    }
+
+    private void writeBatch(List<Pending> queued) {
+        // A call whose client has gone is neither written nor answered, as with any store call.
+        final List<Pending> batch = new ArrayList<>(queued.size());
+        for (Pending pending : queued) {
+            if (!StoreCalls.cancelled(pending.out())) {
+                batch.add(pending);
+            }
+        }
+        if (batch.isEmpty()) {
             return;
         }
-        if (!claimDrain()) {
-            return;
-        }
-        try {
-            executor.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-            // With no drain left running, nothing would ever answer the calls queued.
-            if (drains.decrementAndGet() == 0) {
-                failQueued();
-            }
-        }
-    }
-
-    /** Counts one more drain, unless none is needed or as many as may run already do. */
-    private boolean claimDrain() {
-        while (true) {
-            final int running = drains.get();
-            if (running >= maxDrains || pending.isEmpty()) {
-                return false;
-            }
-            if (drains.compareAndSet(running, running + 1)) {
-                return true;
-            }
-        }
-    }
-
-    private void drain() {
-        while (true) {
-            final List<Pending> batch = nextBatch();
-            if (!batch.isEmpty()) {
-                writeBatch(batch);
-                continue;
-            }
-            drains.decrementAndGet();
-            // A call queued after the batch came up empty, but before the count went down, saw
-            // this drain running and started none: look again, now that the count is down.
-            if (!claimDrain()) {
-                return;
-            }
-        }
-    }
-
-    private List<Pending> nextBatch() {
-        final List<Pending> batch = new ArrayList<>();
-        Pending next;
-        while (batch.size() < maxBatch && (next = pending.poll()) != null) {
-            // A call whose client has gone is neither written nor answered, as with any store call.
-            if (!StoreCalls.cancelled(next.out())) {
-                batch.add(next);
-            }
-        }
-        return batch;
-    }
-
-    private void writeBatch(List<Pending> batch) {
         final List<MessageResult> results = store(batch);
         for (int i = 0; i < batch.size(); i++) {
             final MessageResult result = results.get(i);
@@ -148,13 +93,6 @@ final class MessageWriter {
             // The store reports failures per message; should it throw instead, each call still
             // gets its answer.
             return Collections.nCopies(batch.size(), MessageResult.failed(e));
-        }
-    }
-
-    private void failQueued() {
-        Pending next;
-        while ((next = pending.poll()) != null) {
-            next.out().onError(ThreadsError.BUSY.toException());
         }
     }
 }
