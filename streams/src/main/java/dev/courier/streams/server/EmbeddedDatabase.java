@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +30,10 @@ import com.zaxxer.hikari.HikariDataSource;
  * {@value #CHECKPOINT_MILLIS} ms H2 is made to write what has been committed, and the journal
  * before that point is deleted; at start, what the journal holds beyond the file is applied again.
  *
- * <p>Writes are journaled once {@link #startJournal()} has run, after the schema is migrated. The
- * journal reaches the operating system, which survives the process; with {@code fsync} it also
- * reaches the disk before a commit returns, which survives the machine.
+ * <p>Writes are journaled once {@link #startJournal()} has run, after the schema is migrated; a
+ * table created or renamed later is journaled from the next checkpoint on, which logs it as an
+ * error. The journal reaches the operating system, which survives the process; with {@code fsync}
+ * it also reaches the disk before a commit returns, which survives the machine.
  */
 public final class EmbeddedDatabase extends HikariDataSource {
 
@@ -129,10 +131,30 @@ public final class EmbeddedDatabase extends HikariDataSource {
             return;
         }
         try {
+            if (journaling) {
+                installMissingTriggers();
+            }
             journal.checkpoint(super::getConnection);
         } catch (IOException | SQLException | RuntimeException e) {
             // The journal keeps what the file may lack; the next round tries again.
             logger.warn("H2 checkpoint failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Journals the tables made since the journal started, from now on, and has H2 write what they
+     * hold so far: a schema is to be migrated before the journal starts, and a table made later
+     * had its writes kept by H2's own writes alone until here.
+     */
+    private void installMissingTriggers() throws SQLException {
+        try (Connection c = super.getConnection()) {
+            final List<String> tables = Journal.installMissing(c);
+            if (tables.isEmpty()) {
+                return;
+            }
+            Journal.checkpoint(c, journal.sync());
+            logger.error("tables created or renamed after the journal started, journaled from now on: {}; until " +
+                         "now their writes were not journaled, and a crash could have lost them", tables);
         }
     }
 

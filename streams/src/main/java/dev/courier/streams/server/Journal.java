@@ -54,6 +54,14 @@ final class Journal implements Closeable {
     static final String POSITION_TABLE = "JOURNAL_POSITION";
     private static final String SET_POSITION = "UPDATE PUBLIC." + POSITION_TABLE + " SET SEQ = ? WHERE ID = 1";
     private static final String TRIGGER_CLASS = JournalTrigger.class.getName();
+    /** The journal's triggers, by schema and name. */
+    private static final String TRIGGERS = "SELECT DISTINCT TRIGGER_SCHEMA, TRIGGER_NAME " +
+                                           "FROM INFORMATION_SCHEMA.TRIGGERS " +
+                                           "WHERE TRIGGER_NAME LIKE 'JOURNAL\\_%' ESCAPE '\\'";
+    /** The tables the journal keeps: every base table but its own. */
+    private static final String TABLES = "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES " +
+                                         "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA' " +
+                                         "AND TABLE_NAME <> '" + POSITION_TABLE + "'";
     /** Records replayed in one transaction. */
     private static final int REPLAY_BATCH = 1000;
 
@@ -120,25 +128,55 @@ final class Journal implements Closeable {
      */
     static void install(Connection c) throws SQLException {
         try (Statement statement = c.createStatement()) {
-            for (String[] trigger : pairs(statement, "SELECT DISTINCT TRIGGER_SCHEMA, TRIGGER_NAME " +
-                                                     "FROM INFORMATION_SCHEMA.TRIGGERS " +
-                                                     "WHERE TRIGGER_NAME LIKE 'JOURNAL\\_%' ESCAPE '\\'")) {
+            for (String[] trigger : pairs(statement, TRIGGERS)) {
                 statement.execute("DROP TRIGGER " + TableShape.quote(trigger[0]) + "." + TableShape.quote(trigger[1]));
             }
-            for (String[] table : pairs(statement, "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES " +
-                                                   "WHERE TABLE_TYPE = 'BASE TABLE' " +
-                                                   "AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA' " +
-                                                   "AND TABLE_NAME <> '" + POSITION_TABLE + "'")) {
-                statement.execute("CREATE TRIGGER " +
-                                  TableShape.quote(table[0]) + "." + TableShape.quote("JOURNAL_" + table[1]) +
-                                  " AFTER INSERT, UPDATE, DELETE ON " +
-                                  TableShape.quote(table[0]) + "." + TableShape.quote(table[1]) +
-                                  " FOR EACH ROW CALL '" + TRIGGER_CLASS + "'");
+            for (String[] table : pairs(statement, TABLES)) {
+                createTrigger(statement, table[0], table[1]);
             }
         }
         if (!c.getAutoCommit()) {
             c.commit();
         }
+    }
+
+    /**
+     * Puts the trigger on the tables that lack it, those created or renamed since {@link #install}
+     * ran, and returns their names. What was written to them until now went to the database
+     * alone: a checkpoint right after makes it durable.
+     */
+    static List<String> installMissing(Connection c) throws SQLException {
+        final List<String> fixed = new ArrayList<>();
+        try (Statement statement = c.createStatement()) {
+            for (String[] table : pairs(statement, TABLES + " AND NOT EXISTS (" +
+                                                   "SELECT 1 FROM INFORMATION_SCHEMA.TRIGGERS " +
+                                                   "WHERE EVENT_OBJECT_SCHEMA = TABLE_SCHEMA " +
+                                                   "AND EVENT_OBJECT_TABLE = TABLE_NAME " +
+                                                   "AND TRIGGER_NAME = 'JOURNAL_' || TABLE_NAME)")) {
+                // A renamed table keeps its trigger, which would give the journal the old name.
+                for (String[] stale : pairs(statement, TRIGGERS + " AND EVENT_OBJECT_SCHEMA = " + literal(table[0]) +
+                                                       " AND EVENT_OBJECT_TABLE = " + literal(table[1]))) {
+                    statement.execute("DROP TRIGGER " + TableShape.quote(stale[0]) + "." +
+                                      TableShape.quote(stale[1]));
+                }
+                createTrigger(statement, table[0], table[1]);
+                fixed.add(table[0] + "." + table[1]);
+            }
+        }
+        if (!fixed.isEmpty() && !c.getAutoCommit()) {
+            c.commit();
+        }
+        return fixed;
+    }
+
+    private static void createTrigger(Statement statement, String schema, String table) throws SQLException {
+        statement.execute("CREATE TRIGGER " + TableShape.quote(schema) + "." + TableShape.quote("JOURNAL_" + table) +
+                          " AFTER INSERT, UPDATE, DELETE ON " + TableShape.quote(schema) + "." +
+                          TableShape.quote(table) + " FOR EACH ROW CALL '" + TRIGGER_CLASS + "'");
+    }
+
+    private static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
     }
 
     /** The two columns of each row {@code query} gives (a schema and a name), read before any is used. */

@@ -257,6 +257,51 @@ class EmbeddedDatabaseTest {
     }
 
     @Test
+    void aTableCreatedAfterTheJournalStartedIsJournaledFromTheNextCheckpoint() throws Exception {
+        final Path crashed;
+        try (EmbeddedDatabase database = open(dir)) {
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                statement.execute("CREATE TABLE pets (id INT PRIMARY KEY, name VARCHAR(100))");
+                statement.executeUpdate("INSERT INTO pets VALUES (1, 'rex')");
+            }
+
+            database.checkpoint();
+
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                statement.executeUpdate("INSERT INTO pets VALUES (2, 'tom')");
+            }
+            crashed = crash(dir);
+        }
+
+        try (EmbeddedDatabase reopened = open(crashed)) {
+            assertEquals(List.of("1 rex", "2 tom"), names(reopened, "pets"));
+        }
+    }
+
+    @Test
+    void aTableRenamedAfterTheJournalStartedIsJournaledUnderItsNewNameFromTheNextCheckpoint() throws Exception {
+        final Path crashed;
+        try (EmbeddedDatabase database = open(dir)) {
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                insert(c, 1, "ann", 1);
+                statement.execute("ALTER TABLE people RENAME TO persons");
+            }
+
+            database.checkpoint();
+
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                statement.executeUpdate("INSERT INTO persons VALUES (2, 'bob', 2)");
+            }
+            crashed = crash(dir);
+        }
+
+        try (EmbeddedDatabase reopened =
+                     new EmbeddedDatabase(crashed.resolve("db"), new HikariConfig(), false, NEVER)) {
+            assertEquals(List.of("1 ann", "2 bob"), names(reopened, "persons"));
+        }
+    }
+
+    @Test
     void aValueTheJournalCannotStoreFailsItsWrite() throws Exception {
         try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), false, NEVER)) {
             try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
@@ -356,6 +401,19 @@ class EmbeddedDatabaseTest {
             }
         }
         return people;
+    }
+
+    /** The ids and names in {@code table}. */
+    private static List<String> names(EmbeddedDatabase database, String table) throws SQLException {
+        final List<String> rows = new ArrayList<>();
+        try (Connection c = database.getConnection();
+             Statement statement = c.createStatement();
+             ResultSet result = statement.executeQuery("SELECT id, name FROM " + table + " ORDER BY id")) {
+            while (result.next()) {
+                rows.add(result.getInt(1) + " " + result.getString(2));
+            }
+        }
+        return rows;
     }
 
     /** The people in a copy of the file in {@code directory} alone, as H2 left it. */
