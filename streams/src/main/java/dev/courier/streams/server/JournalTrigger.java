@@ -2,6 +2,7 @@ package dev.courier.streams.server;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.Objects;
 
 import org.h2.api.Trigger;
@@ -36,6 +37,10 @@ public final class JournalTrigger implements Trigger {
         }
         if (newRow == null) {
             pending.delete(table, oldRow, key);
+            return;
+        }
+        if (oldRow != null && Arrays.deepEquals(oldRow, newRow)) {
+            // An UPDATE that leaves the row as it was, to lock it, has nothing to replay.
             return;
         }
         if (oldRow != null && !sameKey(oldRow, newRow)) {

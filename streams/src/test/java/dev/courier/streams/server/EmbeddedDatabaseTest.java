@@ -257,6 +257,32 @@ class EmbeddedDatabaseTest {
     }
 
     @Test
+    void anUpdateThatLeavesItsRowAsItWasWritesNoRecord() throws Exception {
+        final Path crashed;
+        try (EmbeddedDatabase database = open(dir)) {
+            try (Connection c = database.getConnection()) {
+                insert(c, 1, "ann", 1);
+            }
+            final long before = Files.size(journal(dir).get(0));
+
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                assertEquals(1, statement.executeUpdate("UPDATE people SET visits = visits WHERE id = 1"));
+            }
+
+            assertEquals(before, Files.size(journal(dir).get(0)));
+            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+                statement.executeUpdate("UPDATE people SET visits = 2 WHERE id = 1");
+            }
+            assertTrue(Files.size(journal(dir).get(0)) > before, "a change is journaled");
+            crashed = crash(dir);
+        }
+
+        try (EmbeddedDatabase reopened = open(crashed)) {
+            assertEquals(List.of("1 ann 2"), people(reopened));
+        }
+    }
+
+    @Test
     void aTableCreatedAfterTheJournalStartedIsJournaledFromTheNextCheckpoint() throws Exception {
         final Path crashed;
         try (EmbeddedDatabase database = open(dir)) {
