@@ -59,9 +59,10 @@ final class Journal implements Closeable {
                                            "FROM INFORMATION_SCHEMA.TRIGGERS " +
                                            "WHERE TRIGGER_NAME LIKE 'JOURNAL\\_%' ESCAPE '\\'";
     /** The tables the journal keeps: every base table but its own. */
-    private static final String TABLES = "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES " +
-                                         "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA' " +
-                                         "AND TABLE_NAME <> '" + POSITION_TABLE + "'";
+    private static final String TABLES = "SELECT t.TABLE_SCHEMA, t.TABLE_NAME FROM INFORMATION_SCHEMA.TABLES t " +
+                                         "WHERE t.TABLE_TYPE = 'BASE TABLE' " +
+                                         "AND t.TABLE_SCHEMA <> 'INFORMATION_SCHEMA' " +
+                                         "AND t.TABLE_NAME <> '" + POSITION_TABLE + "'";
     /** Records replayed in one transaction. */
     private static final int REPLAY_BATCH = 1000;
 
@@ -149,10 +150,10 @@ final class Journal implements Closeable {
         final List<String> fixed = new ArrayList<>();
         try (Statement statement = c.createStatement()) {
             for (String[] table : pairs(statement, TABLES + " AND NOT EXISTS (" +
-                                                   "SELECT 1 FROM INFORMATION_SCHEMA.TRIGGERS " +
-                                                   "WHERE EVENT_OBJECT_SCHEMA = TABLE_SCHEMA " +
-                                                   "AND EVENT_OBJECT_TABLE = TABLE_NAME " +
-                                                   "AND TRIGGER_NAME = 'JOURNAL_' || TABLE_NAME)")) {
+                                                   "SELECT 1 FROM INFORMATION_SCHEMA.TRIGGERS g " +
+                                                   "WHERE g.EVENT_OBJECT_SCHEMA = t.TABLE_SCHEMA " +
+                                                   "AND g.EVENT_OBJECT_TABLE = t.TABLE_NAME " +
+                                                   "AND g.TRIGGER_NAME = 'JOURNAL_' || t.TABLE_NAME)")) {
                 // A renamed table keeps its trigger, which would give the journal the old name.
                 for (String[] stale : pairs(statement, TRIGGERS + " AND EVENT_OBJECT_SCHEMA = " + literal(table[0]) +
                                                        " AND EVENT_OBJECT_TABLE = " + literal(table[1]))) {
