@@ -375,7 +375,7 @@ final class ConnectBridge implements HttpService {
             if (!json) {
                 return body;
             }
-            return parser.parse(body).toByteArray();
+            return parser.parseToWire(body);
         }
 
         byte[] encode(byte[] message, boolean json) {

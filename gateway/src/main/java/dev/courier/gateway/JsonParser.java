@@ -81,9 +81,10 @@ final class JsonParser {
 
     private Message parse(byte[] json, boolean blankIsDefault) throws InvalidProtocolBufferException {
         final Message direct = parseDirectly(json, blankIsDefault);
-        if (direct != null) {
-            return direct;
-        }
+        return direct != null ? direct : parseWithJsonFormat(json, blankIsDefault);
+    }
+
+    private Message parseWithJsonFormat(byte[] json, boolean blankIsDefault) throws InvalidProtocolBufferException {
         final String text = new String(json, StandardCharsets.UTF_8);
         final Message.Builder builder = prototype.newBuilderForType();
         if (!blankIsDefault || !text.isBlank()) {
@@ -92,24 +93,53 @@ final class JsonParser {
         return builder.build();
     }
 
+    /**
+     * The wire format of the message the JSON describes, for a caller that sends it on as bytes:
+     * where this parser reads the JSON itself, the bytes it wrote, with no message built from them
+     * to serialize again. They parse to what {@link #parse} returns.
+     *
+     * @throws InvalidProtocolBufferException if it is not JSON of a message of this type
+     */
+    byte[] parseToWire(byte[] json) throws InvalidProtocolBufferException {
+        final Reader reader = read(json);
+        if (reader != null) {
+            return Arrays.copyOf(reader.out, reader.length);
+        }
+        return parseWithJsonFormat(json, false).toByteArray();
+    }
+
     /** The message this parser reads itself, or null where it leaves the JSON to {@code JsonFormat}. */
     @Nullable
     Message parseDirectly(byte[] json, boolean blankIsDefault) {
+        if (blankIsDefault && plan != null && new Reader(json).blank()) {
+            return prototype.getDefaultInstanceForType();
+        }
+        final Reader reader = read(json);
+        if (reader == null) {
+            return null;
+        }
+        try {
+            return prototype.getParserForType().parseFrom(reader.out, 0, reader.length);
+        } catch (InvalidProtocolBufferException e) {
+            return null;
+        }
+    }
+
+    /** The JSON read into the wire format, or null where it is blank or left to {@code JsonFormat}. */
+    @Nullable
+    private Reader read(byte[] json) {
         if (plan == null) {
             return null;
         }
         final Reader reader = new Reader(json);
         try {
             if (reader.blank()) {
-                return blankIsDefault ? prototype.getDefaultInstanceForType() : null;
-            }
-            reader.message(plan, 0);
-            if (!reader.blank()) {
-                // JsonFormat reads the first value and ignores what follows it.
                 return null;
             }
-            return prototype.getParserForType().parseFrom(reader.out, 0, reader.length);
-        } catch (ProtoJsonKind.Unhandled | InvalidProtocolBufferException e) {
+            reader.message(plan, 0);
+            // JsonFormat reads the first value and ignores what follows it.
+            return reader.blank() ? reader : null;
+        } catch (ProtoJsonKind.Unhandled e) {
             return null;
         }
     }

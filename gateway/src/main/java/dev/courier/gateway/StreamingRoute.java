@@ -65,7 +65,7 @@ final class StreamingRoute {
 
     /** The request a client sent as JSON in a frame; a binary frame is read as UTF-8 text. */
     byte[] fromFrame(WebSocketFrame frame) throws InvalidProtocolBufferException {
-        return parser.parse(frame.array()).toByteArray();
+        return parser.parseToWire(frame.array());
     }
 
     /**

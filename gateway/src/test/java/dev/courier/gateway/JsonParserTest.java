@@ -78,6 +78,7 @@ class JsonParserTest {
         final Message direct = parser.parseDirectly(utf8(json), false);
         assertNotNull(direct, () -> "read without JsonFormat: " + json);
         assertEquals(jsonFormat(EVERYTHING, utf8(json)), direct);
+        assertEquals(direct, DynamicMessage.parseFrom(EVERYTHING, parser.parseToWire(utf8(json))));
     }
 
     /** Input it leaves to JsonFormat: what it would read otherwise, or refuse, with its words. */
@@ -198,17 +199,26 @@ class JsonParserTest {
         }
     }
 
-    private static void assertReadsDirectly(DynamicMessage message, byte[] json) {
+    private static void assertReadsDirectly(DynamicMessage message, byte[] json) throws InvalidProtocolBufferException {
         final Message direct = parser.parseDirectly(json, false);
         assertNotNull(direct, () -> "read without JsonFormat: " + new String(json, StandardCharsets.UTF_8));
         assertEquals(message, direct, () -> new String(json, StandardCharsets.UTF_8));
+        assertEquals(message, DynamicMessage.parseFrom(message.getDescriptorForType(), parser.parseToWire(json)),
+                     () -> "as wire: " + new String(json, StandardCharsets.UTF_8));
     }
 
-    /** Parses as the gateway does and as JsonFormat does: the same message, or the same error. */
+    /**
+     * Parses as the gateway does and as JsonFormat does: the same message, or the same error; and
+     * the wire format the gateway sends on for a frame reads as JsonFormat's message serialized
+     * (where a lone surrogate has become "?").
+     */
     private static void assertSameAsJsonFormat(Descriptor type, byte[] json) {
         final JsonParser ours = JsonParser.of(DynamicMessage.getDefaultInstance(type));
         assertEquals(outcome(() -> jsonFormat(type, json)), outcome(() -> ours.parse(json)),
                      () -> new String(json, StandardCharsets.UTF_8));
+        assertEquals(outcome(() -> DynamicMessage.parseFrom(type, jsonFormat(type, json).toByteArray())),
+                     outcome(() -> DynamicMessage.parseFrom(type, ours.parseToWire(json))),
+                     () -> "as wire: " + new String(json, StandardCharsets.UTF_8));
     }
 
     private interface Parse {
