@@ -96,7 +96,7 @@ final class JsonParser {
     /**
      * The wire format of the message the JSON describes, for a caller that sends it on as bytes:
      * where this parser reads the JSON itself, the bytes it wrote, with no message built from them
-     * to serialize again. They parse to what {@link #parse} returns.
+     * to serialize again. They are what {@link #parse} returns, serialized.
      *
      * @throws InvalidProtocolBufferException if it is not JSON of a message of this type
      */
@@ -111,7 +111,7 @@ final class JsonParser {
     /** The message this parser reads itself, or null where it leaves the JSON to {@code JsonFormat}. */
     @Nullable
     Message parseDirectly(byte[] json, boolean blankIsDefault) {
-        if (blankIsDefault && plan != null && new Reader(json).blank()) {
+        if (blankIsDefault && plan != null && Reader.skipWhitespace(json, 0) == json.length) {
             return prototype.getDefaultInstanceForType();
         }
         final Reader reader = read(json);
@@ -268,14 +268,21 @@ final class JsonParser {
 
         /** Skips whitespace; whether the input ends there. */
         boolean blank() {
-            while (position < in.length) {
-                final byte b = in[position];
+            position = skipWhitespace(in, position);
+            return position == in.length;
+        }
+
+        /** Where the first byte at or after {@code from} that is not JSON whitespace is, or the length. */
+        static int skipWhitespace(byte[] in, int from) {
+            int at = from;
+            while (at < in.length) {
+                final byte b = in[at];
                 if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-                    return false;
+                    break;
                 }
-                position++;
+                at++;
             }
-            return true;
+            return at;
         }
 
         void message(Plan plan, int depth) {
