@@ -131,7 +131,8 @@ final class JsonGateway implements HttpService {
             if (cause != null) {
                 response.complete(aggregationFailure(cause));
             } else {
-                call(route, req.headers(), body, response, handoff(ctx.eventLoop().withoutContext()));
+                call(route, req.headers(), body, response, handoff(ctx.eventLoop().withoutContext()),
+                     ctx.whenRequestCancelling());
             }
             return null;
         });
@@ -147,10 +148,12 @@ final class JsonGateway implements HttpService {
      * Calls the method and completes {@code response} with its answer on the request's event loop,
      * handed over with the other answers that the thread the call ends on (a store thread, for
      * most) completes meanwhile. An in-process call's answer is printed on the loop; a remote
-     * call's on the thread its call ends on.
+     * call's on the thread its call ends on. The request being cancelled (its client gone, its
+     * stream reset) cancels the call, as a gRPC client going away would.
      */
     private static void call(Route route, RequestHeaders headers, AggregatedHttpRequest body,
-                             CompletableFuture<HttpResponse> response, LoopHandoff loop) {
+                             CompletableFuture<HttpResponse> response, LoopHandoff loop,
+                             CompletableFuture<Throwable> cancelling) {
         final Message request;
         try {
             request = route.parser.parseBody(body.content().array());
@@ -159,9 +162,11 @@ final class JsonGateway implements HttpService {
             return;
         }
         if (route.local != null) {
-            LocalCall.start(route.local, route.method, RequestMetadata.of(headers), request,
-                            (status, trailers, reply) -> loop.execute(
-                                    () -> response.complete(answer(route, status, trailers, reply))));
+            final LocalCall call = LocalCall.start(route.local, route.method, RequestMetadata.of(headers), request,
+                                                   (status, trailers, reply) -> loop.execute(
+                                                           () -> response.complete(
+                                                                   answer(route, status, trailers, reply))));
+            cancelling.thenRun(call::cancel);
             return;
         }
         final ClientCall<Message, Message> call =
@@ -183,6 +188,7 @@ final class JsonGateway implements HttpService {
         call.request(2);
         call.sendMessage(request);
         call.halfClose();
+        cancelling.thenAccept(cause -> call.cancel("the JSON request was cancelled", cause));
     }
 
     /** The HTTP response for how a call ended. */

@@ -31,24 +31,63 @@ final class LocalCall extends ServerCall<Message, Message> {
     private final Outcome outcome;
     private Message reply;
     private boolean closed;
+    private volatile boolean cancelled;
+    /** Set once the request has been handed over; until then a cancel is delivered by start. */
+    private Listener<Message> started;
 
     private LocalCall(MethodDescriptor<Message, Message> method, Outcome outcome) {
         this.method = method;
         this.outcome = outcome;
     }
 
-    /** Makes the call: hands {@code request} to the handler, and tells {@code outcome} how it ended. */
-    static void start(ServerCallHandler<Message, Message> handler, MethodDescriptor<Message, Message> method,
-                      Metadata headers, Message request, Outcome outcome) {
+    /**
+     * Makes the call: hands {@code request} to the handler, and tells {@code outcome} how it ended,
+     * unless it is {@linkplain #cancel() cancelled} first.
+     */
+    static LocalCall start(ServerCallHandler<Message, Message> handler, MethodDescriptor<Message, Message> method,
+                           Metadata headers, Message request, Outcome outcome) {
         final LocalCall call = new LocalCall(requireNonNull(method, "method"), requireNonNull(outcome, "outcome"));
         try {
             final Listener<Message> listener = handler.startCall(call, headers);
             listener.onReady();
             listener.onMessage(request);
             listener.onHalfClose();
+            call.started(listener);
         } catch (RuntimeException e) {
             call.fail(e);
         }
+        return call;
+    }
+
+    /**
+     * Ends the call because its client has gone: the service sees {@link #isCancelled()} and its
+     * cancel handler runs, so that work queued for the call is dropped, as for a gRPC client that
+     * cancels; what the service answers afterwards goes nowhere, and the outcome is not told.
+     */
+    void cancel() {
+        final Listener<Message> listener;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            cancelled = true;
+            listener = started;
+        }
+        // Before the request was handed over, start delivers the cancel once it has been.
+        if (listener != null) {
+            listener.onCancel();
+        }
+    }
+
+    private void started(Listener<Message> listener) {
+        synchronized (this) {
+            if (!cancelled) {
+                started = listener;
+                return;
+            }
+        }
+        listener.onCancel();
     }
 
     private void fail(RuntimeException e) {
@@ -83,10 +122,9 @@ final class LocalCall extends ServerCall<Message, Message> {
         outcome.closed(status, trailers, status.isOk() ? sent : null);
     }
 
-    /** The HTTP request's end is not followed: like a gRPC call whose client is still there. */
     @Override
     public boolean isCancelled() {
-        return false;
+        return cancelled;
     }
 
     @Override

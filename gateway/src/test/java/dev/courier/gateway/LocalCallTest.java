@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +24,10 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 
-/** LocalCall: a unary call handed straight to a handler ends as a gRPC server would end it. */
+/** LocalCall: a unary call handed straight to a handler ends, or is cancelled, as a gRPC server's would be. */
 class LocalCallTest {
 
     private static final Metadata.Key<String> ERROR_ID =
@@ -100,12 +102,65 @@ class LocalCallTest {
         assertEquals(Status.Code.UNAUTHENTICATED, status().getCode());
     }
 
+    @Test
+    void aCancelledCallTellsTheServiceAndDropsItsAnswer() {
+        final List<String> seen = new ArrayList<>();
+        final AtomicReference<ServerCallStreamObserver<Message>> held = new AtomicReference<>();
+        final LocalCall call = call(handler((request, out) -> {
+            final ServerCallStreamObserver<Message> observer = (ServerCallStreamObserver<Message>) out;
+            observer.setOnCancelHandler(() -> seen.add("cancelled " + observer.isCancelled()));
+            held.set(observer);
+        }), null);
+        assertFalse(held.get().isCancelled());
+        call.cancel();
+        call.cancel();
+        assertEquals(List.of("cancelled true"), seen);
+        held.get().onNext(StringValue.of("too late"));
+        held.get().onCompleted();
+        assertEquals(0, ends.size());
+    }
+
+    @Test
+    void aCancelWhileTheRequestIsHandedOverReachesTheServiceAfterIt() {
+        final List<String> seen = new ArrayList<>();
+        // Cancels the call before the service has its request, as a client going away at once may.
+        final ServerInterceptor cancelFirst = new ServerInterceptor() {
+            @Override
+            public <I, O> ServerCall.Listener<I> interceptCall(ServerCall<I, O> call, Metadata headers,
+                                                              ServerCallHandler<I, O> next) {
+                ((LocalCall) (Object) call).cancel();
+                return next.startCall(call, headers);
+            }
+        };
+        call(handler((request, out) -> {
+            final ServerCallStreamObserver<Message> observer = (ServerCallStreamObserver<Message>) out;
+            observer.setOnCancelHandler(() -> seen.add("cancelled"));
+            seen.add("served, cancelled " + observer.isCancelled());
+            out.onNext(request);
+            out.onCompleted();
+        }), cancelFirst);
+        assertEquals(List.of("served, cancelled true", "cancelled"), seen);
+        assertEquals(0, ends.size());
+    }
+
+    @Test
+    void aCancelAfterTheEndChangesNothing() {
+        final LocalCall call = call(handler((request, out) -> {
+            out.onNext(request);
+            out.onCompleted();
+        }), null);
+        call.cancel();
+        assertFalse(call.isCancelled());
+        assertEquals(1, ends.size());
+        assertEquals(Status.Code.OK, status().getCode());
+    }
+
     private Status status() {
         return (Status) ends.get(0)[0];
     }
 
     @SuppressWarnings("unchecked")
-    private void call(ServerCallHandler<Message, Message> handler, ServerInterceptor interceptor) {
+    private LocalCall call(ServerCallHandler<Message, Message> handler, ServerInterceptor interceptor) {
         ServerCallHandler<Message, Message> target = handler;
         if (interceptor != null) {
             final ServerServiceDefinition service = ServerInterceptors.intercept(
@@ -114,8 +169,8 @@ class LocalCallTest {
                                            .build(), interceptor);
             target = (ServerCallHandler<Message, Message>) service.getMethod("test.Echo/Echo").getServerCallHandler();
         }
-        LocalCall.start(target, ECHO, new Metadata(), StringValue.of("hello"),
-                        (status, trailers, reply) -> ends.add(new Object[] {status, trailers, reply}));
+        return LocalCall.start(target, ECHO, new Metadata(), StringValue.of("hello"),
+                               (status, trailers, reply) -> ends.add(new Object[] {status, trailers, reply}));
     }
 
     private static ServerCallHandler<Message, Message> handler(ServerCalls.UnaryMethod<Message, Message> method) {
