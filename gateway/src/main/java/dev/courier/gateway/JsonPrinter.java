@@ -259,6 +259,25 @@ final class JsonPrinter {
     private static final long MIN_TIMESTAMP_SECONDS = -62_135_596_800L;   // 0001-01-01T00:00:00Z
     private static final long MAX_TIMESTAMP_SECONDS = 253_402_300_799L;   // 9999-12-31T23:59:59Z
 
+    /**
+     * What each byte of a string is to JSON: 0 where it is copied as it is, or one of these. The
+     * kinds are bits, so that a string's kinds or-ed together say whether any byte is non-ASCII.
+     */
+    private static final byte ESCAPED = 1;
+    private static final byte NON_ASCII = 2;
+    private static final byte[] BYTE_KINDS = new byte[256];
+
+    static {
+        for (int b = 0; b < 0x20; b++) {
+            BYTE_KINDS[b] = ESCAPED;
+        }
+        BYTE_KINDS['"'] = ESCAPED;
+        BYTE_KINDS['\\'] = ESCAPED;
+        for (int b = 0x80; b < 0x100; b++) {
+            BYTE_KINDS[b] = NON_ASCII;
+        }
+    }
+
     /** One message being written: reads the wire bytes at {@link #position}, appends to {@link #out}. */
     private static final class Writer {
         private final byte[] in;
@@ -547,23 +566,32 @@ final class JsonPrinter {
             final int start = position;
             ensure(end - start + 2);
             out[length++] = '"';
-            boolean ascii = true;
+            // Reads the bytes and copies them in runs between the characters to escape: most
+            // strings are one run.
+            int classes = 0;
+            int run = start;
             for (int i = start; i < end; i++) {
                 final byte b = in[i];
-                if (b >= 0x20 && b != '"' && b != '\\') {
-                    out[length++] = b;
-                } else if (b < 0) {
-                    ascii = false;
-                    out[length++] = b;
-                } else {
+                final byte kind = BYTE_KINDS[b & 0xFF];
+                if (kind == ESCAPED) {
+                    copy(run, i);
                     escape(b, end - i);
+                    run = i + 1;
                 }
+                classes |= kind;
             }
-            if (!ascii && !UnsafeByteOperations.unsafeWrap(in, start, end - start).isValidUtf8()) {
+            copy(run, end);
+            if ((classes & NON_ASCII) != 0 && !UnsafeByteOperations.unsafeWrap(in, start, end - start).isValidUtf8()) {
                 throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             out[length++] = '"';
             position = end;
+        }
+
+        /** Copies {@code in[from, to)} as it is; room is ensured by the caller. */
+        private void copy(int from, int to) {
+            System.arraycopy(in, from, out, length, to - from);
+            length += to - from;
         }
 
         /** Writes an escaped character, with room for it and the {@code remaining} bytes of its string. */
