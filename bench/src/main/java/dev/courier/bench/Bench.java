@@ -111,18 +111,19 @@ public final class Bench {
 
     /**
      * {@code fanout [subscribers] [messages]}, {@code gateway}, {@code createmessage [seconds]},
-     * {@code chat} or {@code threads}.
+     * {@code listmessages [seconds]}, {@code chat} or {@code threads}.
      */
     public static void main(String[] args) throws Exception {
         final Map<String, Scenario> scenarios = Map.of("fanout", Bench::fanout,
                                                        "gateway", unused -> GatewayOverhead.run(),
-                                                       "createmessage", GatewayOverhead::steady,
+                                                       "createmessage", GatewayOverhead::steadyCreate,
+                                                       "listmessages", GatewayOverhead::steadyList,
                                                        "chat", ChatLatency::run,
                                                        "threads", ThreadsAtScale::run);
         final Scenario scenario = scenarios.get(args.length > 0 ? args[0] : "fanout");
         if (scenario == null) {
             System.err.println("usage: bench.jar fanout [subscribers] [messages] [courier|courier-grpc] | " +
-                               "gateway | createmessage [seconds] | chat | threads");
+                               "gateway | createmessage [seconds] | listmessages [seconds] | chat | threads");
             System.exit(2);
         }
         Calibration.print("before");

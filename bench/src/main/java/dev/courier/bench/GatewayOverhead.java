@@ -57,6 +57,8 @@ final class GatewayOverhead {
     private static final String LIST_JSON = "ListMessages JSON";
     private static final String LIST_GRPC = "ListMessages gRPC";
     private static final int[] CONCURRENCY = {1, 16, 64};
+    /** Messages stored before {@code listmessages} reads them. */
+    private static final int LISTED = 200;
 
     private GatewayOverhead() {}
 
@@ -127,18 +129,37 @@ final class GatewayOverhead {
      * from run to run than the cells of {@code gateway}, which take six calls in turn: run it
      * alternately with two builds to compare their write paths.
      */
-    static void steady(String[] args) throws Exception {
-        final long seconds = args.length > 1 ? Long.parseLong(args[1]) : 12;
+    static void steadyCreate(String[] args) throws Exception {
         try (Target target = Target.start()) {
             final String body = createBody(target.conversation());
-            final Supplier<CompletableFuture<?>> call =
-                    () -> post(target.http(), "/threads/Threads/CreateMessage", body);
-            warmUp(target.server().pid(), List.of(call), 64, 20, 90);
-            printHeader();
-            final Sample sample = sample(target.server().pid(), 64, call, seconds);
-            print(CREATE_JSON, 64, Cell.of(List.of(sample)));
-            printCompilers(List.of(sample));
+            steady(target, CREATE_JSON, () -> post(target.http(), "/threads/Threads/CreateMessage", body), args);
         }
+    }
+
+    /**
+     * {@code listmessages [seconds]}: as {@code createmessage}, for ListMessages JSON of 25 messages,
+     * out of {@value #LISTED} stored first: the read path and the printing of a long answer.
+     */
+    static void steadyList(String[] args) throws Exception {
+        try (Target target = Target.start()) {
+            final String conversation = target.conversation();
+            final String body = createBody(conversation);
+            for (int i = 0; i < LISTED; i++) {
+                post(target.http(), "/threads/Threads/CreateMessage", body).join();
+            }
+            final String listBody = "{\"conversation_id\":\"" + conversation + "\",\"limit\":25}";
+            steady(target, LIST_JSON, () -> post(target.http(), "/threads/Threads/ListMessages", listBody), args);
+        }
+    }
+
+    private static void steady(Target target, String name, Supplier<CompletableFuture<?>> call, String[] args)
+            throws Exception {
+        final long seconds = args.length > 1 ? Long.parseLong(args[1]) : 12;
+        warmUp(target.server().pid(), List.of(call), 64, 20, 90);
+        printHeader();
+        final Sample sample = sample(target.server().pid(), 64, call, seconds);
+        print(name, 64, Cell.of(List.of(sample)));
+        printCompilers(List.of(sample));
     }
 
     /**
