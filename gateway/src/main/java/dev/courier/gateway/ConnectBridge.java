@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -30,6 +31,7 @@ import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
@@ -47,15 +49,18 @@ import io.grpc.protobuf.StatusProto;
  * The Connect protocol on the gRPC paths ({@code /threads.Threads/CreateConversation}), for
  * clients that speak it: {@code buf curl} by default (its reflection included), connect-web in
  * browsers, connect-go and connect-kotlin. Unary calls with {@code application/proto} or
- * {@code application/json} bodies (the {@code connect-protocol-version} header is not required), and streams of enveloped messages with
- * {@code application/connect+proto} or {@code application/connect+json}. Each call goes through a
- * gRPC {@link Channel} to the services, so they behave exactly as over gRPC.
+ * {@code application/json} bodies (the {@code connect-protocol-version} header is not required),
+ * and streams of enveloped messages with {@code application/connect+proto} or
+ * {@code application/connect+json}. Each call goes through a gRPC {@link Channel} to the
+ * services, so they behave exactly as over gRPC: a {@code Connect-Timeout-Ms} header becomes the
+ * call's deadline, and a client that goes away cancels its call.
  */
 final class ConnectBridge implements HttpService {
 
     private static final MediaType PROTO = MediaType.parse("application/proto");
     private static final int END_STREAM = 0x02;
     private static final int COMPRESSED = 0x01;
+    private static final String TIMEOUT = "connect-timeout-ms";
 
 
     private final Map<String, Route> routes;
@@ -107,17 +112,46 @@ final class ConnectBridge implements HttpService {
         ctx.logBuilder().name(route.method.getServiceName(), route.method.getBareMethodName());
         final MediaType contentType = req.contentType();
         final boolean json = contentType.subtype().endsWith("json");
-        if (contentType.subtype().startsWith("connect+")) {
-            return stream(ctx, req, route, json);
+        final boolean streaming = contentType.subtype().startsWith("connect+");
+        final CallOptions options;
+        try {
+            options = callOptions(ctx, req.headers().get(TIMEOUT));
+        } catch (IllegalArgumentException e) {
+            final Status invalid = Status.INVALID_ARGUMENT.withDescription(e.getMessage());
+            return streaming ? streamError(json, invalid) : unaryError(invalid, null);
+        }
+        if (streaming) {
+            return stream(ctx, req, route, json, options);
         }
         if (route.type != MethodType.UNARY) {
             return unaryError(Status.UNIMPLEMENTED.withDescription(
                     route.fullName + " is a streaming method: use application/connect+proto"), null);
         }
-        return unary(ctx, req, route, json);
+        return unary(ctx, req, route, json, options);
     }
 
-    private HttpResponse unary(ServiceRequestContext ctx, HttpRequest req, Route route, boolean json) {
+    /**
+     * The call's options: its listener runs on the request's event loop, and the deadline is the
+     * one the client gave in {@code Connect-Timeout-Ms}, as the Connect protocol has it (a
+     * positive number of milliseconds, at most 10 digits), if it gave one.
+     *
+     * @throws IllegalArgumentException if the timeout is not such a number
+     */
+    private static CallOptions callOptions(ServiceRequestContext ctx, @Nullable String timeout) {
+        final CallOptions options = CallOptions.DEFAULT.withExecutor(ctx.eventLoop());
+        if (timeout == null) {
+            return options;
+        }
+        if (timeout.isEmpty() || timeout.length() > 10 || !timeout.chars().allMatch(c -> c >= '0' && c <= '9') ||
+            Long.parseLong(timeout) == 0) {
+            throw new IllegalArgumentException(
+                    TIMEOUT + ": " + timeout + " (expected: a positive number of milliseconds, at most 10 digits)");
+        }
+        return options.withDeadlineAfter(Long.parseLong(timeout), TimeUnit.MILLISECONDS);
+    }
+
+    private HttpResponse unary(ServiceRequestContext ctx, HttpRequest req, Route route, boolean json,
+                               CallOptions options) {
         final CompletableFuture<HttpResponse> response = new CompletableFuture<>();
         req.aggregate().handle((body, cause) -> {
             if (cause != null) {
@@ -133,8 +167,7 @@ final class ConnectBridge implements HttpService {
                         MicroError.unreadable(e)), null));
                 return null;
             }
-            final ClientCall<byte[], byte[]> call =
-                    channel.newCall(route.method, CallOptions.DEFAULT.withExecutor(ctx.eventLoop()));
+            final ClientCall<byte[], byte[]> call = channel.newCall(route.method, options);
             call.start(new ClientCall.Listener<>() {
                 private byte[] reply;
 
@@ -157,19 +190,20 @@ final class ConnectBridge implements HttpService {
             call.request(2);
             call.sendMessage(request);
             call.halfClose();
+            // A client that goes away cancels its call, as a gRPC client's would.
+            ctx.whenRequestCancelling().thenAccept(reason -> call.cancel("The client went away", reason));
             return null;
         });
         return HttpResponse.of(response);
     }
 
-    private HttpResponse stream(ServiceRequestContext ctx, HttpRequest req, Route route, boolean json) {
+    private HttpResponse stream(ServiceRequestContext ctx, HttpRequest req, Route route, boolean json,
+                                CallOptions options) {
         final HttpResponseWriter response = HttpResponse.streaming();
-        response.write(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE,
-                                          json ? "application/connect+json" : "application/connect+proto"));
+        response.write(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, streamType(json)));
         // Both the listener and the request subscriber run on the event loop of the request, so
         // the call is never used from two threads at once.
-        final ClientCall<byte[], byte[]> call =
-                channel.newCall(route.method, CallOptions.DEFAULT.withExecutor(ctx.eventLoop()));
+        final ClientCall<byte[], byte[]> call = channel.newCall(route.method, options);
         call.start(new ClientCall.Listener<>() {
             @Override
             public void onMessage(byte[] message) {
@@ -192,6 +226,10 @@ final class ConnectBridge implements HttpService {
         return response;
     }
 
+    private static String streamType(boolean json) {
+        return json ? "application/connect+json" : "application/connect+proto";
+    }
+
     private static HttpData envelope(int flags, byte[] payload) {
         final byte[] frame = new byte[5 + payload.length];
         frame[0] = (byte) flags;
@@ -208,6 +246,12 @@ final class ConnectBridge implements HttpService {
             return "{}".getBytes(StandardCharsets.UTF_8);
         }
         return ("{\"error\":" + errorJson(status, trailers) + '}').getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A stream that ends at once, with {@code status}. */
+    private static HttpResponse streamError(boolean json, Status status) {
+        return HttpResponse.of(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, streamType(json)),
+                               envelope(END_STREAM, endOfStream(status, null)));
     }
 
     private static HttpResponse unaryError(Status status, Metadata trailers) {
