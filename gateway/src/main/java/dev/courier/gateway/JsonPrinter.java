@@ -568,7 +568,7 @@ final class JsonPrinter {
             out[length++] = '"';
             // Reads the bytes and copies them in runs between the characters to escape: most
             // strings are one run.
-            int classes = 0;
+            int kinds = 0;
             int run = start;
             for (int i = start; i < end; i++) {
                 final byte b = in[i];
@@ -578,10 +578,10 @@ final class JsonPrinter {
                     escape(b, end - i);
                     run = i + 1;
                 }
-                classes |= kind;
+                kinds |= kind;
             }
             copy(run, end);
-            if ((classes & NON_ASCII) != 0 && !UnsafeByteOperations.unsafeWrap(in, start, end - start).isValidUtf8()) {
+            if ((kinds & NON_ASCII) != 0 && !UnsafeByteOperations.unsafeWrap(in, start, end - start).isValidUtf8()) {
                 throw ProtoJsonKind.Unhandled.INSTANCE;
             }
             out[length++] = '"';
