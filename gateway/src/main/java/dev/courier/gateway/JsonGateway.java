@@ -188,7 +188,7 @@ final class JsonGateway implements HttpService {
         call.request(2);
         call.sendMessage(request);
         call.halfClose();
-        cancelling.thenAccept(cause -> call.cancel("the JSON request was cancelled", cause));
+        cancelling.thenAccept(cause -> call.cancel("The client went away", cause));
     }
 
     /** The HTTP response for how a call ended. */
