@@ -330,7 +330,8 @@ public final class Gateway implements AutoCloseable {
           // Requests, errors and latency per service, method and protocol (gRPC, HTTP, WebSocket).
           .decorator(MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("courier.requests")))
           // On stop: a short quiet period, then in-flight requests get up to ten seconds to finish.
-          .gracefulShutdownTimeoutMillis(QUIET_PERIOD.toMillis(), GRACEFUL_STOP.toMillis());
+          .gracefulShutdownTimeoutMillis(QUIET_PERIOD.toMillis(), GRACEFUL_STOP.toMillis())
+          .bossGroupFactory(BossGroups::of);
         sb.maxRequestLength(config.maxRequestBytes())
           // Streams live as long as their clients; unary calls end by themselves.
           .requestTimeoutMillis(0)
