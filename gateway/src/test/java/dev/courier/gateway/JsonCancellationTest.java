@@ -67,11 +67,16 @@ class JsonCancellationTest {
 
     @AfterEach
     void stop() {
+        // Each test starts its servers itself: stop what it got to.
         if (server != null) {
             server.stop().join();
         }
-        channel.shutdownNow();
-        grpcServer.shutdownNow();
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (grpcServer != null) {
+            grpcServer.shutdownNow();
+        }
     }
 
     @Test
