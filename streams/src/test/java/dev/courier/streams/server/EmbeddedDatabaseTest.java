@@ -22,6 +22,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,10 +104,7 @@ class EmbeddedDatabaseTest {
         final int commitsEach = 100;
         final Path crashed;
         try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), true, NEVER)) {
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.execute("SET WRITE_DELAY " + NEVER);
-                statement.execute(SCHEMA);
-            }
+            execute(database, "SET WRITE_DELAY " + NEVER, SCHEMA);
             database.startJournal();
             final ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
@@ -168,9 +167,7 @@ class EmbeddedDatabaseTest {
     void aTransactionTooLargeForTheJournalIsKeptByACheckpoint() throws Exception {
         final Path crashed;
         try (EmbeddedDatabase database = open(dir)) {
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.executeUpdate("INSERT INTO people SELECT X, REPEAT('x', 100), X FROM SYSTEM_RANGE(1, 100000)");
-            }
+            execute(database, "INSERT INTO people SELECT X, REPEAT('x', 100), X FROM SYSTEM_RANGE(1, 100000)");
             assertTrue(Files.size(journal(dir).get(0)) < PendingRows.MAX_BYTES);
             crashed = crash(dir);
         }
@@ -237,13 +234,9 @@ class EmbeddedDatabaseTest {
         open(dir).close();
         final Path crashed;
         try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), false, NEVER)) {
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.execute("ALTER TABLE people RENAME TO persons");
-            }
+            execute(database, "ALTER TABLE people RENAME TO persons");
             database.startJournal();
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.executeUpdate("INSERT INTO persons VALUES (1, 'ann', 1)");
-            }
+            execute(database, "INSERT INTO persons VALUES (1, 'ann', 1)");
             crashed = crash(dir);
         }
 
@@ -270,9 +263,7 @@ class EmbeddedDatabaseTest {
             }
 
             assertEquals(before, Files.size(journal(dir).get(0)));
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.executeUpdate("UPDATE people SET visits = 2 WHERE id = 1");
-            }
+            execute(database, "UPDATE people SET visits = 2 WHERE id = 1");
             assertTrue(Files.size(journal(dir).get(0)) > before, "a change is journaled");
             crashed = crash(dir);
         }
@@ -286,16 +277,13 @@ class EmbeddedDatabaseTest {
     void aTableCreatedAfterTheJournalStartedIsJournaledFromTheNextCheckpoint() throws Exception {
         final Path crashed;
         try (EmbeddedDatabase database = open(dir)) {
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.execute("CREATE TABLE pets (id INT PRIMARY KEY, name VARCHAR(100))");
-                statement.executeUpdate("INSERT INTO pets VALUES (1, 'rex')");
-            }
+            execute(database,
+                    "CREATE TABLE pets (id INT PRIMARY KEY, name VARCHAR(100))",
+                    "INSERT INTO pets VALUES (1, 'rex')");
 
             database.checkpoint();
 
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.executeUpdate("INSERT INTO pets VALUES (2, 'tom')");
-            }
+            execute(database, "INSERT INTO pets VALUES (2, 'tom')");
             crashed = crash(dir);
         }
 
@@ -315,9 +303,7 @@ class EmbeddedDatabaseTest {
 
             database.checkpoint();
 
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.executeUpdate("INSERT INTO persons VALUES (2, 'bob', 2)");
-            }
+            execute(database, "INSERT INTO persons VALUES (2, 'bob', 2)");
             crashed = crash(dir);
         }
 
@@ -330,9 +316,7 @@ class EmbeddedDatabaseTest {
     @Test
     void aValueTheJournalCannotStoreFailsItsWrite() throws Exception {
         try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig(), false, NEVER)) {
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.execute("CREATE TABLE events (id INT PRIMARY KEY, at TIMESTAMP)");
-            }
+            execute(database, "CREATE TABLE events (id INT PRIMARY KEY, at TIMESTAMP)");
             database.startJournal();
             try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
                 final SQLException e = assertThrows(SQLException.class, () -> statement.executeUpdate(
@@ -353,9 +337,7 @@ class EmbeddedDatabaseTest {
     @Test
     void theFileStaysSmallUnderACommitPerRow() throws Exception {
         try (EmbeddedDatabase database = new EmbeddedDatabase(dir.resolve("db"), new HikariConfig())) {
-            try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-                statement.execute("CREATE TABLE rows (id INT PRIMARY KEY, text VARCHAR(100))");
-            }
+            execute(database, "CREATE TABLE rows (id INT PRIMARY KEY, text VARCHAR(100))");
             database.startJournal();
             try (Connection c = database.getConnection();
                  PreparedStatement insert = c.prepareStatement("INSERT INTO rows VALUES (?, ?)")) {
@@ -390,12 +372,20 @@ class EmbeddedDatabaseTest {
     /** The database in {@code directory} with the people table, migrated, journaled, and no checkpoints but its own. */
     private static EmbeddedDatabase open(Path directory) throws SQLException {
         final EmbeddedDatabase database = new EmbeddedDatabase(directory.resolve("db"), new HikariConfig(), false, NEVER);
-        try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
-            statement.execute("SET WRITE_DELAY " + NEVER);
-            statement.execute(SCHEMA.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
-        }
+        execute(database,
+                "SET WRITE_DELAY " + NEVER,
+                SCHEMA.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
         database.startJournal();
         return database;
+    }
+
+    /** Runs each statement on a connection of its own. */
+    private static void execute(DataSource database, String... statements) throws SQLException {
+        try (Connection c = database.getConnection(); Statement statement = c.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        }
     }
 
     private static void insert(Connection c, int id, String name, long visits) throws SQLException {
