@@ -42,8 +42,7 @@ class BatchLanesTest {
     @Test
     void itemsQueuedWhileABatchIsWrittenMakeTheNextBatches() throws InterruptedException {
         final BatchLanes<Integer> lanes = lanes(1, 100, 10, this::holdFirst);
-        lanes.offer(0, 0);
-        assertTrue(firstBatchEntered.await(10, TimeUnit.SECONDS), "the first batch was never written");
+        holdFirstBatch(lanes);
         for (int i = 1; i < 25; i++) {
             lanes.offer(0, i);
         }
@@ -57,8 +56,7 @@ class BatchLanesTest {
     @Test
     void anItemThatFindsItsLaneFullGoesToBusy() throws InterruptedException {
         final BatchLanes<Integer> lanes = lanes(1, 3, 10, this::holdFirst);
-        lanes.offer(0, 0);
-        assertTrue(firstBatchEntered.await(10, TimeUnit.SECONDS), "the first batch was never written");
+        holdFirstBatch(lanes);
         for (int i = 1; i < 5; i++) {
             lanes.offer(0, i);
         }
@@ -102,8 +100,7 @@ class BatchLanesTest {
     @Test
     void aSlowBatchHoldsUpItsOwnLaneOnly() throws InterruptedException {
         final BatchLanes<Integer> lanes = lanes(2, 100, 10, this::holdFirst);
-        lanes.offer(0, 0);
-        assertTrue(firstBatchEntered.await(10, TimeUnit.SECONDS), "the first batch was never written");
+        holdFirstBatch(lanes);
 
         lanes.offer(0, 1);
         lanes.offer(1, 2);
@@ -118,8 +115,7 @@ class BatchLanesTest {
     @Test
     void aLaneWithTwoDrainsWritesWhileOneOfItsBatchesIsHeld() throws InterruptedException {
         final BatchLanes<Integer> lanes = lanes(1, 2, 100, 10, this::holdFirst);
-        lanes.offer(0, 0);
-        assertTrue(firstBatchEntered.await(10, TimeUnit.SECONDS), "the first batch was never written");
+        holdFirstBatch(lanes);
 
         lanes.offer(0, 1);
         lanes.offer(0, 2);
@@ -207,6 +203,12 @@ class BatchLanesTest {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Offers item 0 to lane 0, and waits until {@link #holdFirst} holds its batch. */
+    private void holdFirstBatch(BatchLanes<Integer> lanes) throws InterruptedException {
+        lanes.offer(0, 0);
+        assertTrue(firstBatchEntered.await(10, TimeUnit.SECONDS), "the first batch was never written");
     }
 
     private void awaitWritten(int items) throws InterruptedException {
