@@ -130,7 +130,7 @@ final class Journal implements Closeable {
     static void install(Connection c) throws SQLException {
         try (Statement statement = c.createStatement()) {
             for (String[] trigger : pairs(statement, TRIGGERS)) {
-                statement.execute("DROP TRIGGER " + TableShape.quote(trigger[0]) + "." + TableShape.quote(trigger[1]));
+                dropTrigger(statement, trigger[0], trigger[1]);
             }
             for (String[] table : pairs(statement, TABLES)) {
                 createTrigger(statement, table[0], table[1]);
@@ -157,8 +157,7 @@ final class Journal implements Closeable {
                 // A renamed table keeps its trigger, which would give the journal the old name.
                 for (String[] stale : pairs(statement, TRIGGERS + " AND EVENT_OBJECT_SCHEMA = " + literal(table[0]) +
                                                        " AND EVENT_OBJECT_TABLE = " + literal(table[1]))) {
-                    statement.execute("DROP TRIGGER " + TableShape.quote(stale[0]) + "." +
-                                      TableShape.quote(stale[1]));
+                    dropTrigger(statement, stale[0], stale[1]);
                 }
                 createTrigger(statement, table[0], table[1]);
                 fixed.add(table[0] + "." + table[1]);
@@ -174,6 +173,10 @@ final class Journal implements Closeable {
         statement.execute("CREATE TRIGGER " + TableShape.quote(schema) + "." + TableShape.quote("JOURNAL_" + table) +
                           " AFTER INSERT, UPDATE, DELETE ON " + TableShape.quote(schema) + "." +
                           TableShape.quote(table) + " FOR EACH ROW CALL '" + TRIGGER_CLASS + "'");
+    }
+
+    private static void dropTrigger(Statement statement, String schema, String trigger) throws SQLException {
+        statement.execute("DROP TRIGGER " + TableShape.quote(schema) + "." + TableShape.quote(trigger));
     }
 
     private static String literal(String value) {
