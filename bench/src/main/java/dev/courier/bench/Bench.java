@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -111,7 +112,7 @@ public final class Bench {
 
     /**
      * {@code fanout [subscribers] [messages]}, {@code gateway}, {@code createmessage [seconds]},
-     * {@code listmessages [seconds]}, {@code chat} or {@code threads}.
+     * {@code listmessages [seconds]}, {@code chat}, {@code threads} or {@code store [seconds]}.
      */
     public static void main(String[] args) throws Exception {
         final Map<String, Scenario> scenarios = Map.of("fanout", Bench::fanout,
@@ -119,11 +120,13 @@ public final class Bench {
                                                        "createmessage", GatewayOverhead::steadyCreate,
                                                        "listmessages", GatewayOverhead::steadyList,
                                                        "chat", ChatLatency::run,
-                                                       "threads", ThreadsAtScale::run);
+                                                       "threads", ThreadsAtScale::run,
+                                                       "store", StoreAlone::run);
         final Scenario scenario = scenarios.get(args.length > 0 ? args[0] : "fanout");
         if (scenario == null) {
             System.err.println("usage: bench.jar fanout [subscribers] [messages] [courier|courier-grpc] | " +
-                               "gateway | createmessage [seconds] | listmessages [seconds] | chat | threads");
+                               "gateway | createmessage [seconds] | listmessages [seconds] | chat | threads | " +
+                               "store [seconds]");
             System.exit(2);
         }
         Calibration.print("before");
@@ -252,6 +255,11 @@ public final class Bench {
      * launch arguments; its output is discarded.
      */
     static Process startServer(List<String> launch) throws IOException {
+        return startJvm(launch, ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /** As {@link #startServer}, its output (standard and error) sent to {@code output}. */
+    static Process startJvm(List<String> launch, ProcessBuilder.Redirect output) throws IOException {
         // The whole heap from the start: the idle-heap measurement's full collections would
         // otherwise shrink it to under 100 MB, and the runs after it would pay a young
         // collection every few seconds, each a pause of 10-30 ms in the latency figures.
@@ -263,8 +271,7 @@ public final class Bench {
             command.addAll(List.of(serverOptions.trim().split("\\s+")));
         }
         command.addAll(launch);
-        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                                          .redirectErrorStream(true).start();
+        return new ProcessBuilder(command).redirectOutput(output).redirectErrorStream(true).start();
     }
 
     /** A minimal broadcast server on Node's ws package, bench/node/broadcast.js. */
@@ -650,7 +657,16 @@ public final class Bench {
      * a measurement would time the compilers along with the calls.
      */
     static long compilerCpuNanos(long pid) throws IOException {
-        long ticks = 0;
+        return cpuNanosByThread(pid).entrySet().stream().filter(thread -> thread.getKey().contains("CompilerThre"))
+                                    .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /**
+     * CPU time each live thread of a process has used, from /proc, summed by name: a name as the
+     * kernel keeps it, cut to 15 characters ("C2 CompilerThre"). Threads that ended are not in it.
+     */
+    static Map<String, Long> cpuNanosByThread(long pid) throws IOException {
+        final Map<String, Long> nanos = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", String.valueOf(pid), "task"))) {
             for (Path task : tasks) {
                 final String stat;
@@ -659,15 +675,13 @@ public final class Bench {
                 } catch (NoSuchFileException e) {
                     continue; // the thread ended meanwhile
                 }
-                // The name is in parentheses, cut to 15 characters: "C2 CompilerThre".
                 final String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                if (name.contains("CompilerThre")) {
-                    final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                }
+                final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                final long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                nanos.merge(name, ticks * 10_000_000L, Long::sum);
             }
         }
-        return ticks * 10_000_000L;
+        return nanos;
     }
 
     static long clientCpuNanos() {
