@@ -255,7 +255,6 @@ final class JsonGateway implements HttpService {
             methodName = method.getName();
             unary = !method.isClientStreaming() && !method.isServerStreaming();
             this.channel = channel;
-            printer = JsonPrinter.of(method.getOutputType(), JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
             final io.grpc.MethodDescriptor<?, ?> served = definition != null ? definition.getMethodDescriptor() : null;
             final Message generatedRequest = served != null ? prototype(served.getRequestMarshaller()) : null;
             final Message generatedResponse = served != null ? prototype(served.getResponseMarshaller()) : null;
@@ -264,6 +263,9 @@ final class JsonGateway implements HttpService {
                                                          .equals(method.getInputType().getFullName()) &&
                                          generatedResponse.getDescriptorForType().getFullName()
                                                           .equals(method.getOutputType().getFullName());
+            // Of the types its answers have, which it then reads through their own getters.
+            printer = JsonPrinter.of(useGenerated ? generatedResponse.getDescriptorForType() : method.getOutputType(),
+                                     JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
             if (useGenerated) {
                 parser = JsonParser.of(generatedRequest);
                 local = (ServerCallHandler<Message, Message>) definition.getServerCallHandler();

@@ -13,11 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.Timestamp;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.util.JsonFormat;
 
@@ -25,15 +28,17 @@ import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.annotation.Nullable;
 
 /**
- * Writes a message type as proto3 JSON, in UTF-8, straight from the message's wire bytes.
+ * Writes a message type as proto3 JSON, in UTF-8, straight from the message's fields or its wire
+ * bytes.
  *
  * <p>{@link JsonFormat}'s printer reads a message through reflection, formats timestamps with
  * {@code SimpleDateFormat} and escapes strings one at a time through Gson; on a response of 25
- * messages that was most of what a JSON call cost. This printer reads the wire format once, with
- * a plan made per type up front (field names already encoded, defaults already rendered), and
- * copies strings' UTF-8 as they are. Its output parses to what {@code JsonFormat} prints, with one
- * difference in form: it escapes only what JSON requires ({@code "}, {@code \} and control
- * characters), where Gson also writes {@code < > & = '} as {@code \}{@code uXXXX}.
+ * messages that was most of what a JSON call cost. This printer reads the message's fields, or its
+ * wire format, once, with a plan made per type up front (field names already encoded, defaults
+ * already rendered), and writes strings' UTF-8 with no step between. Its output parses to what
+ * {@code JsonFormat} prints, with one difference in form: it escapes only what JSON requires
+ * ({@code "}, {@code \} and control characters), where Gson also writes {@code < > & = '} as
+ * {@code \}{@code uXXXX}.
  *
  * <p>Types with a field it does not render itself (floating point, enums, maps, groups and the
  * well-known types other than {@code Timestamp} and the integer, bool, string and bytes
@@ -50,9 +55,14 @@ final class JsonPrinter {
         JSON_NAMES_WITHOUT_DEFAULTS
     }
 
+    /** The most room a printer starts a message's JSON with, whatever the one before took. */
+    private static final int MAX_SIZE_HINT = 64 * 1024;
+
     private final Plan plan;
     private final Descriptor type;
     private final JsonFormat.Printer fallback;
+    /** Room to start a message's JSON with: what the last one took. Shared by threads, racily: it is a hint. */
+    private int sizeHint = 256;
 
     private JsonPrinter(Descriptor type, Style style) {
         this.type = type;
@@ -89,11 +99,25 @@ final class JsonPrinter {
      * @throws IllegalArgumentException if a value has no JSON form, such as a timestamp out of range
      */
     HttpData print(Message message) throws InvalidProtocolBufferException {
-        final Writer writer = write(message.toByteArray());
+        Writer writer = writeFields(message);
+        if (writer == null) {
+            writer = write(message.toByteArray());
+        }
         if (writer != null) {
             return HttpData.wrap(writer.out, 0, writer.length);
         }
         return HttpData.ofUtf8(fallback.print(message));
+    }
+
+    /**
+     * The JSON this printer writes from the message's fields, or null where it leaves the message
+     * to its wire bytes: one of another descriptor than this printer's, or with a field it does not
+     * write.
+     */
+    @Nullable
+    byte[] printDirectly(Message message) {
+        final Writer writer = writeFields(message);
+        return writer != null ? Arrays.copyOf(writer.out, writer.length) : null;
     }
 
     /** The JSON this printer writes itself, or null where it leaves the message to {@code JsonFormat}. */
@@ -103,12 +127,40 @@ final class JsonPrinter {
         return writer != null ? Arrays.copyOf(writer.out, writer.length) : null;
     }
 
+    /**
+     * Writes a message from its fields, through the getters of its class: serializing it to read
+     * its wire bytes back cost a third of printing a ListMessages answer, as the UTF-8 of its
+     * strings was measured, then written, then copied. Returns null for a message of another
+     * descriptor than the printer's.
+     */
+    @Nullable
+    private Writer writeFields(Message message) {
+        if (plan == null || message.getDescriptorForType() != type) {
+            return null;
+        }
+        final Writer writer = new Writer(null, sizeHint);
+        try {
+            writer.message(plan, message);
+        } catch (ProtoJsonKind.Unhandled | IllegalArgumentException | ClassCastException e) {
+            // Such as a timestamp out of range; the last two, a field holding a message of another
+            // descriptor than the plan's.
+            return null;
+        }
+        // The next answer of this type is likely about as long: start with room for it. Written
+        // only when it moves much, as event loops on other cores read it too.
+        if (writer.length > sizeHint || writer.length < sizeHint / 4) {
+            sizeHint = Math.min(writer.length + writer.length / 8 + 64, MAX_SIZE_HINT);
+        }
+        return writer;
+    }
+
     @Nullable
     private Writer write(byte[] message) {
         if (plan == null) {
             return null;
         }
-        final Writer writer = new Writer(message);
+        // Field names make JSON longer than the wire bytes; twice is usually enough.
+        final Writer writer = new Writer(message, message.length * 2 + 64);
         try {
             writer.message(plan, message.length);
         } catch (ProtoJsonKind.Unhandled e) {
@@ -154,23 +206,29 @@ final class JsonPrinter {
     }
 
     private static final class Field {
+        final FieldDescriptor descriptor;
         final int number;
         final ProtoJsonKind kind;
         final boolean repeated;
+        /** Whether it tells set from default; the descriptor works that out anew at each call. */
+        final boolean presence;
         /** {@code "name":} in UTF-8. */
         final byte[] name;
         /** What to write when the field is absent ({@code "name":default}), or null to leave it out. */
         final byte[] absent;
         /** A present value that equals the default is left out (the style prints no defaults). */
         final boolean skipDefault;
-        /** For MESSAGE; for WRAPPER, the kind of its value is {@link #valueKind}. */
+        /** For MESSAGE; for WRAPPER, the kind of its value is {@link #valueKind}, its field {@link #value}. */
         Plan message;
         ProtoJsonKind valueKind;
+        FieldDescriptor value;
 
-        Field(int number, ProtoJsonKind kind, boolean repeated, byte[] name, byte[] absent, boolean skipDefault) {
-            this.number = number;
+        Field(FieldDescriptor descriptor, ProtoJsonKind kind, byte[] name, byte[] absent, boolean skipDefault) {
+            this.descriptor = descriptor;
+            number = descriptor.getNumber();
+            repeated = descriptor.isRepeated();
+            presence = descriptor.hasPresence();
             this.kind = kind;
-            this.repeated = repeated;
             this.name = name;
             this.absent = absent;
             this.skipDefault = skipDefault;
@@ -219,12 +277,12 @@ final class JsonPrinter {
                 absent = concat(nameBytes, descriptor.isRepeated() ? "[]" : defaultValue(kind));
             }
             final boolean skipDefault = !withDefaults && !descriptor.isRepeated() && !descriptor.hasPresence();
-            final Field field = new Field(descriptor.getNumber(), kind, descriptor.isRepeated(), nameBytes,
-                                          absent, skipDefault);
+            final Field field = new Field(descriptor, kind, nameBytes, absent, skipDefault);
             if (kind == ProtoJsonKind.MESSAGE) {
                 field.message = plan(descriptor.getMessageType());
             } else if (kind == ProtoJsonKind.WRAPPER) {
                 field.valueKind = ProtoJsonKind.ofWrapped(descriptor);
+                field.value = descriptor.getMessageType().findFieldByNumber(1);
             }
             return field;
         }
@@ -278,17 +336,147 @@ final class JsonPrinter {
         }
     }
 
-    /** One message being written: reads the wire bytes at {@link #position}, appends to {@link #out}. */
+    /**
+     * One message being written, appended to {@link #out}: read from its wire bytes at {@link
+     * #position}, or from its fields.
+     */
     private static final class Writer {
+        @Nullable
         private final byte[] in;
         private int position;
         byte[] out;
         int length;
 
-        Writer(byte[] in) {
+        Writer(@Nullable byte[] in, int capacity) {
             this.in = in;
-            // Field names make JSON longer than the wire bytes; twice is usually enough.
-            out = new byte[in.length * 2 + 64];
+            out = new byte[capacity];
+        }
+
+        /** A message from its fields, in the order of their numbers, as on the wire. */
+        void message(Plan plan, MessageOrBuilder message) {
+            append('{');
+            boolean first = true;
+            for (Field field : plan.fields) {
+                final FieldDescriptor descriptor = field.descriptor;
+                if (field.repeated) {
+                    final int count = message.getRepeatedFieldCount(descriptor);
+                    if (count == 0) {
+                        first = absent(field, first);
+                        continue;
+                    }
+                    first = name(field, first);
+                    append('[');
+                    for (int i = 0; i < count; i++) {
+                        if (i > 0) {
+                            append(',');
+                        }
+                        fieldValue(field, field.kind, message.getRepeatedField(descriptor, i));
+                    }
+                    append(']');
+                    continue;
+                }
+                final Object value;
+                if (field.presence) {
+                    value = message.hasField(descriptor) ? message.getField(descriptor) : null;
+                } else {
+                    // Without presence, a field at its default is not on the wire either.
+                    value = message.getField(descriptor);
+                }
+                if (value == null || !field.presence && isDefault(value)) {
+                    first = absent(field, first);
+                    continue;
+                }
+                first = name(field, first);
+                fieldValue(field, field.kind, value);
+            }
+            append('}');
+        }
+
+        private static boolean isDefault(Object value) {
+            if (value instanceof String string) {
+                return string.isEmpty();
+            }
+            if (value instanceof ByteString bytes) {
+                return bytes.isEmpty();
+            }
+            if (value instanceof Boolean bool) {
+                return !bool;
+            }
+            if (value instanceof Integer number) {
+                return number == 0;
+            }
+            if (value instanceof Long number) {
+                return number == 0;
+            }
+            throw ProtoJsonKind.Unhandled.INSTANCE;
+        }
+
+        /** Writes {@code "name":}, after a comma unless it is the first field written; returns false. */
+        private boolean name(Field field, boolean first) {
+            if (!first) {
+                append(',');
+            }
+            append(field.name);
+            return false;
+        }
+
+        /** A field's value as its generated class gives it. */
+        private void fieldValue(Field field, ProtoJsonKind kind, Object value) {
+            switch (kind) {
+                case STRING:
+                    string((String) value);
+                    return;
+                case BYTES:
+                    base64(((ByteString) value).toByteArray());
+                    return;
+                case MESSAGE:
+                    message(field.message, (MessageOrBuilder) value);
+                    return;
+                case TIMESTAMP:
+                    timestamp((MessageOrBuilder) value);
+                    return;
+                case WRAPPER:
+                    fieldValue(null, field.valueKind, ((MessageOrBuilder) value).getField(field.value));
+                    return;
+                case BOOL:
+                    append((Boolean) value ? TRUE : FALSE);
+                    return;
+                case FIXED32:
+                case UINT32:
+                    decimal(Integer.toUnsignedLong((Integer) value), false);
+                    return;
+                case SFIXED32:
+                case INT32:
+                case SINT32:
+                    decimal((Integer) value, false);
+                    return;
+                case FIXED64:
+                case UINT64:
+                    unsigned((Long) value);
+                    return;
+                default:    // INT64, SINT64, SFIXED64
+                    decimal((Long) value, true);
+            }
+        }
+
+        private void timestamp(MessageOrBuilder value) {
+            if (value instanceof Timestamp timestamp) {
+                timestamp(timestamp.getSeconds(), timestamp.getNanos());
+                return;
+            }
+            final Descriptor type = value.getDescriptorForType();
+            timestamp((Long) value.getField(type.findFieldByNumber(1)),
+                      (Integer) value.getField(type.findFieldByNumber(2)));
+        }
+
+        /**
+         * A string in UTF-8, escaped where JSON requires: the bytes serializing the message would
+         * have written, a lone surrogate as {@code ?}. The JDK encodes a Latin-1 string with a
+         * copy, where one character at a time took twice as long.
+         */
+        private void string(String value) {
+            final byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+            quoted(utf8, 0, utf8.length);
         }
 
         void message(Plan plan, int end) {
@@ -494,7 +682,7 @@ final class JsonPrinter {
             position = end;
         }
 
-        /** RFC 3339 in UTC, with 0, 3, 6 or 9 digits of fraction, as JsonFormat writes it. */
+        /** A Timestamp read from the wire. */
         private void timestamp(int end) {
             long seconds = 0;
             long nanos = 0;
@@ -508,6 +696,11 @@ final class JsonPrinter {
                     skip((int) (tag & 7), end);
                 }
             }
+            timestamp(seconds, nanos);
+        }
+
+        /** RFC 3339 in UTC, with 0, 3, 6 or 9 digits of fraction, as JsonFormat writes it. */
+        private void timestamp(long seconds, long nanos) {
             if (seconds < MIN_TIMESTAMP_SECONDS || seconds > MAX_TIMESTAMP_SECONDS ||
                 nanos < 0 || nanos > 999_999_999) {
                 // JsonFormat refuses these, with its own message.
@@ -561,9 +754,21 @@ final class JsonPrinter {
             length += count;
         }
 
-        /** A string's UTF-8, copied as it is but for what JSON must escape. */
+        /** A string's UTF-8 from the wire. */
         private void string(int end) {
             final int start = position;
+            final int kinds = quoted(in, start, end);
+            if ((kinds & NON_ASCII) != 0 && !UnsafeByteOperations.unsafeWrap(in, start, end - start).isValidUtf8()) {
+                throw ProtoJsonKind.Unhandled.INSTANCE;
+            }
+            position = end;
+        }
+
+        /**
+         * Writes {@code utf8[start, end)} in quotes, copied as it is but for what JSON must escape;
+         * returns the kinds of its bytes, or-ed.
+         */
+        private int quoted(byte[] utf8, int start, int end) {
             ensure(end - start + 2);
             out[length++] = '"';
             // Reads the bytes and copies them in runs between the characters to escape: most
@@ -571,27 +776,24 @@ final class JsonPrinter {
             int kinds = 0;
             int run = start;
             for (int i = start; i < end; i++) {
-                final byte b = in[i];
+                final byte b = utf8[i];
                 final byte kind = BYTE_KINDS[b & 0xFF];
                 if (kind == ESCAPED) {
-                    copy(run, i);
+                    copy(utf8, run, i);
                     escape(b, end - i);
                     run = i + 1;
                 }
                 kinds |= kind;
             }
-            copy(run, end);
-            if ((kinds & NON_ASCII) != 0 && !UnsafeByteOperations.unsafeWrap(in, start, end - start).isValidUtf8()) {
-                throw ProtoJsonKind.Unhandled.INSTANCE;
-            }
+            copy(utf8, run, end);
             out[length++] = '"';
-            position = end;
+            return kinds;
         }
 
-        /** Copies {@code in[from, to)} as it is; room is ensured by the caller. */
-        private void copy(int from, int to) {
-            System.arraycopy(in, from, out, length, to - from);
-            length += to - from;
+        /** Copies {@code from[start, end)} as it is; room is ensured by the caller. */
+        private void copy(byte[] from, int start, int end) {
+            System.arraycopy(from, start, out, length, end - start);
+            length += end - start;
         }
 
         /** Writes an escaped character, with room for it and the {@code remaining} bytes of its string. */
@@ -628,13 +830,17 @@ final class JsonPrinter {
         }
 
         private void bytes(int end) {
-            final byte[] encoded = Base64.getEncoder().encode(Arrays.copyOfRange(in, position, end));
+            base64(Arrays.copyOfRange(in, position, end));
+            position = end;
+        }
+
+        private void base64(byte[] value) {
+            final byte[] encoded = Base64.getEncoder().encode(value);
             ensure(encoded.length + 2);
             out[length++] = '"';
             System.arraycopy(encoded, 0, out, length, encoded.length);
             length += encoded.length;
             out[length++] = '"';
-            position = end;
         }
 
         private void decimal(long value, boolean quoted) {

@@ -18,6 +18,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
@@ -45,6 +46,7 @@ class JsonPrinterTest {
             assertNotNull(json, () -> "printed without JsonFormat: " + message);
             assertEquals(JsonParser.parseString(jsonFormat(style).print(message)), parse(json),
                          () -> "message " + message);
+            assertEquals(text(json), text(printer.printDirectly(message)), () -> "from its fields: " + message);
         }
     }
 
@@ -67,6 +69,7 @@ class JsonPrinterTest {
                 "{\"id\":\"m2\",\"author_id\":\"\",\"conversation_id\":\"\",\"text\":\"\"}]}";
         assertEquals(expected, jsonFormat(JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS).print(response));
         assertEquals(expected, text(printer.printDirectly(response.toByteArray())));
+        assertEquals(expected, text(printer.printDirectly(response)));
         assertEquals(expected, printer.print(response).toStringUtf8());
         assertEquals("{\"messages\":[]}", text(printer.printDirectly(new byte[0])));
     }
@@ -77,10 +80,11 @@ class JsonPrinterTest {
         final DynamicMessage message = DynamicMessage.newBuilder(EVERYTHING)
                                                      .setField(s, "<a href='x'>&=</a>\u0000\u0001\u001f\u007f\b\f\r")
                                                      .build();
-        final String json = text(JsonPrinter.of(EVERYTHING, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS)
-                                            .printDirectly(message.toByteArray()));
+        final JsonPrinter printer = JsonPrinter.of(EVERYTHING, JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS);
 
-        assertEquals("{\"s\":\"<a href='x'>&=</a>\\u0000\\u0001\\u001f\u007f\\b\\f\\r\"}", json);
+        final String expected = "{\"s\":\"<a href='x'>&=</a>\\u0000\\u0001\\u001f\u007f\\b\\f\\r\"}";
+        assertEquals(expected, text(printer.printDirectly(message.toByteArray())));
+        assertEquals(expected, text(printer.printDirectly(message)));
     }
 
     @Test
@@ -100,10 +104,11 @@ class JsonPrinterTest {
                 default -> random.nextInt(1_000_000_000);
             };
             final Timestamp timestamp = Timestamp.newBuilder().setSeconds(seconds).setNanos(nanos).build();
-            final byte[] json = printer.printDirectly(
-                    DynamicMessage.newBuilder(EVERYTHING).setField(at, timestamp).build().toByteArray());
+            final DynamicMessage message = DynamicMessage.newBuilder(EVERYTHING).setField(at, timestamp).build();
 
-            assertEquals("{\"at\":\"" + Timestamps.toString(timestamp) + "\"}", text(json));
+            final String expected = "{\"at\":\"" + Timestamps.toString(timestamp) + "\"}";
+            assertEquals(expected, text(printer.printDirectly(message.toByteArray())));
+            assertEquals(expected, text(printer.printDirectly(message)));
         }
     }
 
@@ -145,6 +150,40 @@ class JsonPrinterTest {
         final byte[] fieldZero = { 0 << 3 | 2, 1, 'x' };
         assertNull(printer.printDirectly(fieldZero));
         assertThrows(InvalidProtocolBufferException.class, () -> printer.print(fieldZero));
+    }
+
+    @Test
+    void writesALoneSurrogateAsSerializingTheMessageDoes() throws Exception {
+        final JsonPrinter printer =
+                JsonPrinter.of(ListMessagesResponse.getDescriptor(), JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS);
+        for (String text : new String[] { "a\uD83Db", "a\uDE00b", "ab\uD83D", "\uDE00\uD83D\uDE00" }) {
+            final ListMessagesResponse response =
+                    ListMessagesResponse.newBuilder().addMessages(Message.newBuilder().setText(text)).build();
+
+            // It has no UTF-8: serializing writes '?' for it, as String.getBytes does, and so does
+            // JsonFormat's printer once its output is encoded.
+            final String expected = "{\"messages\":[{\"text\":\"" + text.replaceAll("[\uD800-\uDFFF]", "?") + "\"}]}";
+            assertEquals(expected, text(printer.printDirectly(response)));
+            assertEquals(expected, text(printer.printDirectly(response.toByteArray())));
+            assertEquals(expected, new String(jsonFormat(JsonPrinter.Style.JSON_NAMES_WITHOUT_DEFAULTS).print(response)
+                                                      .getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void printsAMessageOfAnotherDescriptorOfItsTypeFromItsWireBytes() throws Exception {
+        // The gateway's descriptors come from the contracts' descriptor set, not the generated classes.
+        final Descriptor copy = Descriptors.FileDescriptor.buildFrom(
+                Message.getDescriptor().getFile().toProto(),
+                Message.getDescriptor().getFile().getDependencies().toArray(new Descriptors.FileDescriptor[0]))
+                                                                  .findMessageTypeByName("ListMessagesResponse");
+        final JsonPrinter printer = JsonPrinter.of(copy, JsonPrinter.Style.PROTO_NAMES_WITH_DEFAULTS);
+        final ListMessagesResponse response =
+                ListMessagesResponse.newBuilder().addMessages(Message.newBuilder().setId("m1").setText("hi")).build();
+
+        assertNull(printer.printDirectly(response));
+        assertEquals("{\"messages\":[{\"id\":\"m1\",\"author_id\":\"\",\"conversation_id\":\"\"," +
+                     "\"text\":\"hi\"}]}", printer.print(response).toStringUtf8());
     }
 
     @Test
