@@ -129,9 +129,10 @@ final class JsonPrinter {
 
     /**
      * Writes a message from its fields, through the getters of its class: serializing it to read
-     * its wire bytes back cost a third of printing a ListMessages answer, as the UTF-8 of its
+     * its wire bytes back cost over a third of printing a ListMessages answer, as the UTF-8 of its
      * strings was measured, then written, then copied. Returns null for a message of another
-     * descriptor than the printer's.
+     * descriptor than the printer's, and for one it leaves to the wire's way (such as a
+     * timestamp out of range, which that way leaves to {@code JsonFormat} in turn).
      */
     @Nullable
     private Writer writeFields(Message message) {
@@ -472,7 +473,7 @@ final class JsonPrinter {
         /**
          * A string in UTF-8, escaped where JSON requires: the bytes serializing the message would
          * have written, a lone surrogate as {@code ?}. The JDK encodes a Latin-1 string with a
-         * copy, where one character at a time took twice as long.
+         * copy; writing one character at a time here was no faster than serializing the message.
          */
         private void string(String value) {
             final byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
