@@ -97,6 +97,11 @@ final class JsonGateway implements HttpService {
         return new JsonGateway(Map.copyOf(routes));
     }
 
+    /** The printer of the answers of the method at {@code path}; for tests. */
+    JsonPrinter printer(String path) {
+        return routes.get(path).printer;
+    }
+
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
         final Route route = routes.get(ctx.path());
