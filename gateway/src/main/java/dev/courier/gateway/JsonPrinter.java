@@ -223,6 +223,9 @@ final class JsonPrinter {
         Plan message;
         ProtoJsonKind valueKind;
         FieldDescriptor value;
+        /** For TIMESTAMP: its fields, to read one that is no generated {@code Timestamp}. */
+        FieldDescriptor seconds;
+        FieldDescriptor nanos;
 
         Field(FieldDescriptor descriptor, ProtoJsonKind kind, byte[] name, byte[] absent, boolean skipDefault) {
             this.descriptor = descriptor;
@@ -284,6 +287,9 @@ final class JsonPrinter {
             } else if (kind == ProtoJsonKind.WRAPPER) {
                 field.valueKind = ProtoJsonKind.ofWrapped(descriptor);
                 field.value = descriptor.getMessageType().findFieldByNumber(1);
+            } else if (kind == ProtoJsonKind.TIMESTAMP) {
+                field.seconds = descriptor.getMessageType().findFieldByNumber(1);
+                field.nanos = descriptor.getMessageType().findFieldByNumber(2);
             }
             return field;
         }
@@ -434,7 +440,7 @@ final class JsonPrinter {
                     message(field.message, (MessageOrBuilder) value);
                     return;
                 case TIMESTAMP:
-                    timestamp((MessageOrBuilder) value);
+                    timestamp(field, (MessageOrBuilder) value);
                     return;
                 case WRAPPER:
                     fieldValue(null, field.valueKind, ((MessageOrBuilder) value).getField(field.value));
@@ -460,14 +466,13 @@ final class JsonPrinter {
             }
         }
 
-        private void timestamp(MessageOrBuilder value) {
+        /** A generated Timestamp, or a dynamic one (a forwarded answer's), read through the plan's fields. */
+        private void timestamp(Field field, MessageOrBuilder value) {
             if (value instanceof Timestamp timestamp) {
                 timestamp(timestamp.getSeconds(), timestamp.getNanos());
                 return;
             }
-            final Descriptor type = value.getDescriptorForType();
-            timestamp((Long) value.getField(type.findFieldByNumber(1)),
-                      (Integer) value.getField(type.findFieldByNumber(2)));
+            timestamp((Long) value.getField(field.seconds), (Integer) value.getField(field.nanos));
         }
 
         /**

@@ -47,6 +47,9 @@ class JsonPrinterTest {
             assertEquals(JsonParser.parseString(jsonFormat(style).print(message)), parse(json),
                          () -> "message " + message);
             assertEquals(text(json), text(printer.printDirectly(message)), () -> "from its fields: " + message);
+            // Parsed, its timestamps are dynamic messages too, as a forwarded answer's are.
+            final DynamicMessage parsed = DynamicMessage.parseFrom(EVERYTHING, message.toByteArray());
+            assertEquals(text(json), text(printer.printDirectly(parsed)), () -> "parsed: " + message);
         }
     }
 
